@@ -1,0 +1,250 @@
+"""The ``nurture`` command line: generate demo data, load, build, run the whole job, import your own files."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sources import settings
+
+app = typer.Typer(
+    help="nurture - an open prospect and customer relationship warehouse.\n\n"
+    "Raw files land in a folder (or object storage), dlt loads them into the warehouse (DuckDB by "
+    "default), dbt builds the unified contacts, scores, stages and audiences, Dagster runs it all.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _setup() -> None:
+    settings.quiet_telemetry()
+    os.environ.setdefault("NURTURE_WAREHOUSE", str(settings.warehouse_path()))
+    if "DAGSTER_HOME" not in os.environ and (settings.PROJECT_ROOT / "dagster.yaml").exists():
+        # dagster.yaml keeps run history under data/dagster, relative to the project root.
+        os.environ["DAGSTER_HOME"] = str(settings.PROJECT_ROOT)
+        os.chdir(settings.PROJECT_ROOT)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+EventsOpt = Annotated[int | None, typer.Option(help="Approximate number of interaction events to write.")]
+ContactsOpt = Annotated[
+    int | None, typer.Option(help="Number of people (default 600 when --events is unset).")
+]
+SeedOpt = Annotated[int, typer.Option(help="Random seed: the same arguments always write the same files.")]
+EndOpt = Annotated[
+    str | None, typer.Option(help="Last day of the generated history, YYYY-MM-DD (default today).")
+]
+
+
+def _generate(events, contacts, seed, end_date, landing: Path, clean: bool = True):
+    from sources.demo.generator import generate as run_generator
+
+    if clean and landing.exists():
+        import shutil
+
+        shutil.rmtree(landing)
+    return run_generator(
+        landing,
+        settings.truth_dir(),
+        events=events,
+        contacts=contacts,
+        seed=seed,
+        end_date=date.fromisoformat(end_date) if end_date else None,
+    )
+
+
+@app.command()
+def generate(
+    events: EventsOpt = None,
+    contacts: ContactsOpt = None,
+    seed: SeedOpt = 42,
+    end_date: EndOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Landing folder to write (default data/landing).")] = None,
+) -> None:
+    """Write seeded demo data (a B2B and a B2C brand, with the mess of real data) to the landing folder.
+
+    Also writes the ground truth of who is who to data/truth/, for identity-resolution tests.
+    """
+    _setup()
+    landing = out or Path(settings.landing_location())
+    result = _generate(events, contacts, seed, end_date, landing)
+    typer.echo(
+        f"{result.people:,} people, {sum(result.rows.values()):,} rows in {len(result.files)} files "
+        f"({sum(result.bad_lines.values()):,} deliberately bad lines) in {result.seconds:.1f} s -> {landing}"
+    )
+
+
+@app.command()
+def load(
+    landing: Annotated[
+        str | None, typer.Option(help="Landing folder or fsspec URL (default data/landing).")
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+    reload: Annotated[
+        bool, typer.Option(help="Drop the sources' tables and state, load every file again.")
+    ] = False,
+) -> None:
+    """Load new landing files into the warehouse's raw tables; files already loaded are skipped."""
+    _setup()
+    from sources.load import load as run_load
+
+    summary = run_load(landing, sources=source, reload=reload)
+    typer.echo(summary.render())
+    typer.echo(
+        f"rejected rows and warnings: select * from raw.quarantine  (warehouse {settings.warehouse_path()})"
+    )
+
+
+def dbt_build(full_refresh: bool = False, select: list[str] | None = None) -> dict[str, int]:
+    """Run ``dbt build`` in-process and count results by kind and status."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_args import build_args
+    from orchestration.defs.dbt import PROJECT_DIR, dbt_target
+
+    args = build_args(full_refresh=full_refresh, select=select or ())
+    args += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", dbt_target()]
+    result = dbtRunner().invoke(args)
+    counts: dict[str, int] = {"success": int(result.success)}
+    for res in getattr(result.result, "results", None) or []:
+        key = f"{res.node.resource_type}_{res.status}"
+        counts[key] = counts.get(key, 0) + 1
+    if result.exception:
+        raise _fail(f"dbt failed: {result.exception}")
+    return counts
+
+
+@app.command()
+def build(
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
+    select: Annotated[list[str] | None, typer.Option(help="dbt selection (repeatable).")] = None,
+) -> None:
+    """Build the dbt project (models, seeds, tests) on the warehouse."""
+    _setup()
+    counts = dbt_build(full_refresh, select)
+    typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k != "success"))
+    if not counts["success"]:
+        raise _fail("dbt build failed")
+
+
+def run_job(job_name: str | None = None, instance=None, log_file: Path | None = None):
+    """Run a Dagster job in this process and summarise it; its detailed output goes to ``log_file``."""
+    import contextlib
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import NURTURE_JOB, build_definitions
+    from orchestration.summary import summarise
+
+    defs = build_definitions()
+    job = defs.resolve_job_def(job_name or NURTURE_JOB)
+    groups = {spec.key: spec.group_name for spec in defs.resolve_all_asset_specs()}
+    if instance is None:
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with contextlib.ExitStack() as stack:
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            stream = stack.enter_context(log_file.open("w"))
+            stack.enter_context(contextlib.redirect_stdout(stream))
+            stack.enter_context(contextlib.redirect_stderr(stream))
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    return summarise(result, groups)
+
+
+def _run_log() -> Path:
+    return settings.data_dir() / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+
+
+@app.command()
+def run() -> None:
+    """Run the whole job through Dagster: load every source, then build the dbt project."""
+    _setup()
+    log_file = _run_log()
+    summary = run_job(log_file=log_file)
+    typer.echo(summary.render())
+    typer.echo(f"full log: {log_file}")
+    if not summary.success:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    events: EventsOpt = None,
+    contacts: ContactsOpt = None,
+    seed: SeedOpt = 42,
+    end_date: EndOpt = None,
+) -> None:
+    """Generate demo data, load it and build the warehouse through Dagster, then print a summary."""
+    _setup()
+    started = time.perf_counter()
+    landing = Path(settings.landing_location())
+    gen = _generate(events, contacts, seed, end_date, landing)
+    typer.echo(f"generated {gen.people:,} people, {sum(gen.rows.values()):,} rows in {gen.seconds:.1f} s")
+    log_file = _run_log()
+    summary = run_job(log_file=log_file)
+    typer.echo(summary.render())
+    typer.echo(f"full log: {log_file}")
+    typer.echo(f"\nwarehouse: {settings.warehouse_path()}  ({time.perf_counter() - started:.0f} s in all)")
+    typer.echo('query it:  nurture query "select * from staging.stg_crm__contacts limit 5"')
+    typer.echo("see it:    make dev   (the Dagster UI on http://127.0.0.1:3000)")
+    if not summary.success:
+        raise typer.Exit(code=1)
+
+
+@app.command("import")
+def import_(
+    mapping: Annotated[Path, typer.Argument(help="A mapping YAML (see sources/mappings/README.md).")],
+    force: Annotated[bool, typer.Option(help="Load files again even if they were imported before.")] = False,
+    var: Annotated[list[str] | None, typer.Option(help="Override a mapping variable: name=value.")] = None,
+) -> None:
+    """Import your own export files through a column mapping onto the raw tables."""
+    _setup()
+    from sources.mapping import MappingError, import_mapping
+
+    variables = dict(v.split("=", 1) for v in var or [])
+    try:
+        summary = import_mapping(mapping, force=force, variables=variables)
+    except MappingError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(summary.render())
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A SQL query to run on the warehouse (read-only).")],
+) -> None:
+    """Run a read-only SQL query on the warehouse and print the result."""
+    _setup()
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
+        typer.echo(str(con.sql(sql)))
+
+
+@app.command()
+def bench(
+    events: Annotated[int, typer.Option(help="Number of events to generate and process.")] = 1_000_000,
+    seed: SeedOpt = 42,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where to write (default data/bench-<events>).")
+    ] = None,
+) -> None:
+    """Benchmark: generate N events, load and build them; print seconds and rows/s per stage."""
+    from orchestration.bench import run_benchmark
+
+    _setup()
+    run_benchmark(events=events, seed=seed, workdir=workdir, echo=typer.echo, build=dbt_build)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

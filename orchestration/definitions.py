@@ -1,0 +1,42 @@
+"""The one Dagster entry point: ``dagster dev -m orchestration.definitions``.
+
+Each folder of ``orchestration/defs/`` contributes its assets and resources; this module merges them
+and adds the jobs. Runs execute in one process, one step at a time: DuckDB allows one writer per file.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+from orchestration.defs import dbt as dbt_defs
+from orchestration.defs import dlt as dlt_defs
+from sources import settings
+
+NURTURE_JOB = "nurture"
+LOAD_JOB = "load"
+BUILD_JOB = "build"
+
+
+def build_definitions() -> Definitions:
+    settings.quiet_telemetry()
+    jobs = [
+        define_asset_job(
+            NURTURE_JOB, selection=AssetSelection.all(), description="Load every source, then build."
+        ),
+        define_asset_job(
+            LOAD_JOB, selection=AssetSelection.groups(dlt_defs.GROUP), description="Raw loads only."
+        ),
+        define_asset_job(
+            BUILD_JOB,
+            selection=AssetSelection.all() - AssetSelection.groups(dlt_defs.GROUP),
+            description="dbt build only.",
+        ),
+    ]
+    return Definitions.merge(
+        dlt_defs.build_defs(),
+        dbt_defs.build_defs(),
+        Definitions(jobs=jobs, executor=in_process_executor),
+    )
+
+
+defs = build_definitions()

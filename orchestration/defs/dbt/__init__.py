@@ -1,0 +1,105 @@
+"""The dbt project as Dagster assets, run with ``dbt build`` so every dbt test is an asset check."""
+
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetSpec, Definitions
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.dbt_args import build_args
+from orchestration.defs.dlt import WAREHOUSE_POOL
+from sources import settings
+
+PROJECT_DIR = settings.DBT_PROJECT_DIR
+WATCHED = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def dbt_executable() -> str:
+    """dbt beside this Python (the project's virtual environment), else the one on PATH."""
+    local = Path(sys.executable).parent / "dbt"
+    return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_target() -> str:
+    return os.environ.get("NURTURE_DBT_TARGET", "duckdb")
+
+
+def _newest_source_change(project_dir: Path) -> float:
+    newest = 0.0
+    for name in WATCHED:
+        path = project_dir / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def ensure_manifest(project: DbtProject) -> Path:
+    """Parse the project when its manifest is missing or older than its files (a fresh clone, an edit)."""
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_change(project.project_dir):
+        from dbt.cli.main import dbtRunner
+
+        args = [
+            "parse",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+        ]
+        args += ["--target", project.target or dbt_target(), "--quiet"]
+        result = dbtRunner().invoke(args)
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed in {project.project_dir}: {result.exception}")
+    return manifest
+
+
+class ModelTranslator(DagsterDbtTranslator):
+    """Groups follow the folders: staging, intermediate, marts (and seeds)."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
+        fqn = node.get("fqn", [])
+        if node.get("resource_type") == "seed":
+            group = "seeds"
+        elif len(fqn) > 2:
+            group = fqn[1]
+        else:
+            group = spec.group_name
+        return spec.replace_attributes(group_name=group)
+
+
+def build_defs() -> Definitions:
+    os.environ.setdefault("NURTURE_WAREHOUSE", str(settings.warehouse_path()))
+    project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target=dbt_target())
+    manifest = ensure_manifest(project)
+    translator = ModelTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    @dbt_assets(manifest=manifest, project=project, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(build_args(), context=context).stream()
+
+    return Definitions(
+        assets=[dbt_models],
+        resources={
+            "dbt": DbtCliResource(
+                project_dir=project,
+                profiles_dir=str(PROJECT_DIR),
+                target=dbt_target(),
+                dbt_executable=dbt_executable(),
+            )
+        },
+    )

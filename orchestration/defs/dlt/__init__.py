@@ -1,0 +1,77 @@
+"""Raw loads: one Dagster multi-asset per catalog source, one asset per raw table.
+
+Asset keys are ``[source, table]``, the keys dagster-dbt gives the matching dbt sources, so the
+lineage runs from each raw table into the staging models that read it.
+"""
+
+
+from collections.abc import Iterator
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Definitions, MaterializeResult
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from sources import settings
+from sources.catalog import SourceSpec, catalog
+from sources.landing import make_source
+from sources.load import pipeline_for, prepare_warehouse, quarantine_counts
+
+GROUP = "sources"
+WAREHOUSE_POOL = "warehouse"  # one writer at a time on the DuckDB file
+
+
+class RawTranslator(DagsterDltTranslator):
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        spec = super().get_asset_spec(data)
+        source = data.resource.source_name or data.resource.section
+        return spec.replace_attributes(
+            key=AssetKey([source, data.resource.name]),
+            deps=[],
+            group_name=GROUP,
+            description=f"raw.{data.resource.name}: loaded from the landing folder {data.resource.name}/",
+        )
+
+
+def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult]:
+    """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result."""
+    trace = pipeline.last_trace
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+    load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
+    rejected, warnings = quarantine_counts(settings.warehouse_path(), load_ids)
+    for result in results:
+        table = result.asset_key.path[-1]
+        extra = {
+            "rows_loaded": counts.get(table, 0),
+            "rows_rejected": rejected.get(table, 0),
+            "warnings": warnings.get(table, 0),
+        }
+        for child in catalog()[result.asset_key.path[0]].tables:
+            if child.parent == table:
+                extra[f"{child.name}_rows_loaded"] = counts.get(child.name, 0)
+        yield MaterializeResult(asset_key=result.asset_key, metadata={**(result.metadata or {}), **extra})
+
+
+def source_assets(spec: SourceSpec, landing: str):
+    pipeline = pipeline_for(spec.name)
+
+    @dlt_assets(
+        dlt_source=make_source(spec, landing),
+        dlt_pipeline=pipeline,
+        name=f"load_{spec.name}",
+        dagster_dlt_translator=RawTranslator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def _load(context: AssetExecutionContext, dlt: DagsterDltResource):
+        prepare_warehouse()
+        results = list(dlt.run(context=context))
+        yield from with_quality_metadata(results, pipeline)
+
+    return _load
+
+
+def build_defs() -> Definitions:
+    landing = settings.landing_location()
+    return Definitions(
+        assets=[source_assets(spec, landing) for spec in catalog().values()],
+        resources={"dlt": DagsterDltResource()},
+    )

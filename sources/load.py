@@ -1,0 +1,138 @@
+"""Load a landing location into the warehouse: one dlt pipeline per source, then a summary.
+
+Each source has its own pipeline (``nurture_<source>``) and state, all writing to the ``raw``
+dataset of one warehouse. Running it again loads only files it has not loaded before.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+import duckdb
+from dlt.extract.source import DltSource
+
+from sources import settings
+from sources.catalog import all_tables, catalog
+from sources.landing import all_sources
+from sources.rows import QUARANTINE_TABLE
+
+
+@dataclass
+class LoadSummary:
+    """What one load did: rows per raw table, rejected rows and warnings per table, load ids."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    load_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def total_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def merge(self, other: LoadSummary) -> None:
+        for mine, theirs in ((self.rows, other.rows), (self.rejected, other.rejected)):
+            for k, v in theirs.items():
+                mine[k] = mine.get(k, 0) + v
+        for k, v in other.warnings.items():
+            self.warnings[k] = self.warnings.get(k, 0) + v
+        self.load_ids += other.load_ids
+        self.seconds += other.seconds
+
+    def render(self) -> str:
+        tables = all_tables()
+        lines = [f"{'source':<16}{'table':<22}{'loaded':>12}{'rejected':>10}{'warnings':>10}"]
+        names = sorted(
+            set(self.rows) | set(self.rejected) | set(self.warnings),
+            key=lambda n: (tables[n].source if n in tables else "~", n),
+        )
+        for name in names:
+            source = tables[name].source if name in tables else "-"
+            lines.append(
+                f"{source:<16}{name:<22}{self.rows.get(name, 0):>12,}"
+                f"{self.rejected.get(name, 0):>10,}{self.warnings.get(name, 0):>10,}"
+            )
+        lines.append(
+            f"{'total':<38}{self.total_rows:>12,}{self.total_rejected:>10,}"
+            f"{sum(self.warnings.values()):>10,}   ({self.seconds:.1f} s)"
+        )
+        return "\n".join(lines)
+
+
+def pipeline_for(source_name: str, warehouse: Path | None = None) -> dlt.Pipeline:
+    wh = warehouse or settings.warehouse_path()
+    return dlt.pipeline(
+        pipeline_name=f"nurture_{source_name}",
+        destination=dlt.destinations.duckdb(str(wh)),
+        dataset_name=settings.RAW_DATASET,
+        pipelines_dir=str(settings.pipelines_dir(wh)),
+    )
+
+
+def prepare_warehouse(warehouse: Path | None = None) -> Path:
+    """Make the warehouse's folder; a warehouse that does not exist yet starts with no dlt state."""
+    wh = warehouse or settings.warehouse_path()
+    wh.parent.mkdir(parents=True, exist_ok=True)
+    if not wh.exists():
+        shutil.rmtree(settings.pipelines_dir(wh), ignore_errors=True)
+    return wh
+
+
+def quarantine_counts(warehouse: Path, load_ids: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Rejected rows and warnings per table for the given loads, read back from the warehouse."""
+    ids = list(load_ids)
+    if not ids:
+        return {}, {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            f"select table_name, disposition, count(*) from {settings.RAW_DATASET}.{QUARANTINE_TABLE} "
+            f"where _dlt_load_id in ({', '.join('?' for _ in ids)}) group by all",
+            ids,
+        ).fetchall()
+    rejected = {t: n for t, d, n in rows if d == "rejected"}
+    warnings = {t: n for t, d, n in rows if d == "warning"}
+    return rejected, warnings
+
+
+def run_source(source: DltSource, warehouse: Path, reload: bool = False) -> LoadSummary:
+    """Run one dlt source into the warehouse and summarise it."""
+    started = time.perf_counter()
+    pipeline = pipeline_for(source.name, warehouse)
+    info = pipeline.run(source, refresh="drop_sources" if reload else None)
+    info.raise_on_failed_jobs()
+    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    summary = LoadSummary(
+        rows={t: n for t, n in counts.items() if not t.startswith("_dlt") and t != QUARANTINE_TABLE},
+        load_ids=list(info.loads_ids),
+    )
+    summary.rejected, summary.warnings = quarantine_counts(warehouse, summary.load_ids)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def load(
+    landing: str | None = None,
+    sources: list[str] | None = None,
+    warehouse: Path | None = None,
+    reload: bool = False,
+) -> LoadSummary:
+    """Load every (or the named) source from a landing folder or URL into the warehouse."""
+    settings.quiet_telemetry()
+    unknown = set(sources or ()) - set(catalog())
+    if unknown:
+        raise ValueError(f"unknown source(s) {sorted(unknown)}; known: {sorted(catalog())}")
+    wh = prepare_warehouse(warehouse)
+    summary = LoadSummary()
+    for source in all_sources(landing or settings.landing_location(), sources):
+        summary.merge(run_source(source, wh, reload=reload))
+    return summary

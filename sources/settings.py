@@ -1,0 +1,55 @@
+"""Where things are: every path and switch comes from an environment variable with a default.
+
+| variable                 | default                         | what                                  |
+|--------------------------|---------------------------------|---------------------------------------|
+| NURTURE_DATA_DIR         | <project>/data                  | everything generated or loaded        |
+| NURTURE_WAREHOUSE        | $NURTURE_DATA_DIR/warehouse.duckdb | the DuckDB warehouse file          |
+| NURTURE_LANDING          | $NURTURE_DATA_DIR/landing       | landing folder or fsspec URL          |
+| NURTURE_PHONE_REGION     | FR                              | region for phones without a +prefix   |
+| NURTURE_DBT_TARGET       | duckdb                          | dbt target in dbt_project/profiles.yml|
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# In a checkout (the usual case) paths are relative to the project; an installed copy uses the cwd.
+PROJECT_ROOT = PACKAGE_ROOT if (PACKAGE_ROOT / "dbt_project").is_dir() else Path.cwd()
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+RAW_DATASET = "raw"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("NURTURE_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("NURTURE_WAREHOUSE", data_dir() / "warehouse.duckdb")).resolve()
+
+
+def landing_location() -> str:
+    value = os.environ.get("NURTURE_LANDING")
+    return value if value else str(data_dir() / "landing")
+
+
+def truth_dir() -> Path:
+    return data_dir() / "truth"
+
+
+def pipelines_dir(warehouse: Path | None = None) -> Path:
+    """dlt's working folders, kept beside the warehouse they load (one set per warehouse file)."""
+    wh = warehouse or warehouse_path()
+    return wh.parent / f".dlt-{wh.stem}"
+
+
+def quiet_telemetry() -> None:
+    """No usage reporting from any tool: this product runs on machines without internet access."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+    # Arrow batches carry the load id so every raw row can be traced to its load.
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
