@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)  ## generate demo data, load it, build the warehouse through Dagster, print a summary
 	$(BIN)/nurture demo
 
-test: $(STAMP)  ## the whole test suite (pytest, dbt build and tests run inside it)
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole test suite (pytest; dbt builds and dbt tests run inside it)
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check .

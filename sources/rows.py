@@ -7,7 +7,7 @@ the file, line, field, reason and the original record. Nothing is dropped withou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,25 +119,30 @@ def quarantine_columns() -> dict[str, dict[str, Any]]:
     return {f.name: {"data_type": types.get(f.type, "timestamp")} for f in QUARANTINE_SCHEMA}
 
 
-def _compile_paths(paths: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(p.split(".")) for p in paths)
+def compile_extractor(spec: TableSpec) -> Callable[[dict], list]:
+    """A function that pulls each field's raw value out of a record, trying the field's paths in order.
 
-
-def _lookup(record: dict, compiled: tuple[tuple[str, ...], ...], flat: tuple[str, ...]) -> Any:
-    for keys, dotted in zip(compiled, flat, strict=True):
-        if len(keys) == 1:
-            value = record.get(keys[0])
-        else:
-            value = record.get(dotted)  # a flat file may name a column after the dotted path
-            if value is None:
-                value = record
-                for key in keys:
-                    value = value.get(key) if isinstance(value, dict) else None
-                    if value is None:
-                        break
-        if value is not None and value != "":
-            return value
-    return None
+    Generated once per table (the way ``dataclasses`` builds its methods) so the hot loop is plain
+    dict lookups: a dotted path reaches into nested objects, or names a flat column of that name.
+    Blank strings count as missing.
+    """
+    code = ["def extract(r):", "    get = r.get", "    out = []"]
+    for f in spec.fields:
+        code.append("    v = None")
+        for path in f.lookup_paths:
+            keys = path.split(".")
+            code.append("    if v is None or v == '':")
+            code.append(f"        v = get({path!r})")
+            if len(keys) > 1:
+                code.append("        if v is None:")
+                code.append(f"            v = get({keys[0]!r})")
+                for key in keys[1:]:
+                    code.append(f"            v = v.get({key!r}) if v.__class__ is dict else None")
+        code.append("    out.append(None if v == '' else v)")
+    code.append("    return out")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(code), namespace)  # noqa: S102 - the code is built from the catalog, not from data
+    return namespace["extract"]
 
 
 class TableProcessor:
@@ -149,15 +154,18 @@ class TableProcessor:
         self.loaded_at = loaded_at
         self.batch_size = batch_size
         self.region = phone_region()
-        self._fields = [
-            (f, _compile_paths(f.lookup_paths), f.lookup_paths, _PARSERS[f.type]) for f in spec.fields
+        self._extract = compile_extractor(spec)
+        self._plan = [
+            (f.name, f.type, _PARSERS[f.type], f.required, f.lower, f.values) for f in spec.fields
         ]
+        self._one_of = [spec.field_names.index(k) for k in spec.require_one_of]
+        self._pk = [spec.field_names.index(k) for k in spec.primary_key]
         self.known_keys = frozenset(p.split(".")[0] for f in spec.fields for p in f.lookup_paths) | set(
             spec.children
         )
         self.children = {key: TableProcessor.child(table(name), self) for key, name in spec.children.items()}
         self.schema = arrow_schema(spec)
-        self._columns: dict[str, list] = {name: [] for name in self.schema.names}
+        self._columns: list[list] = [[] for _ in self.schema.names]
         self._warned_keys: set[str] = set()
         self.quarantine: list[dict] = []
         self.rows = 0
@@ -167,56 +175,62 @@ class TableProcessor:
         return cls(spec, file=parent.file, loaded_at=parent.loaded_at, batch_size=parent.batch_size)
 
     # -- one record ------------------------------------------------------------------------------
-    def parse(self, record: dict, line: int) -> tuple[dict, list[dict], list[tuple[str, str]]]:
-        """Return (row, child rows by table, warnings as (field, reason)) or raise RowRejected."""
-        row: dict[str, Any] = {}
+    def parse(self, record: dict) -> tuple[list, list, list[tuple[str, str]]]:
+        """Return (field values, child rows, warnings as (field, reason)) or raise RowRejected."""
+        values = self._extract(record)
         warnings: list[tuple[str, str]] = []
-        for spec, compiled, flat, parser in self._fields:
-            raw = _lookup(record, compiled, flat)
-            if raw is None:
-                if spec.required:
-                    raise RowRejected(spec.name, f"required field {spec.name!r} is missing")
-                row[spec.name] = None
-                continue
-            try:
-                value = parser(raw, self.region) if spec.type == "phone" else parser(raw)
-                if spec.lower and isinstance(value, str):
-                    value = value.lower()
-                if spec.values is not None and value not in spec.values:
-                    raise InvalidValue(f"{value!r} is not one of {sorted(spec.values)}")
-            except InvalidValue as exc:
-                if spec.required or spec.type not in ("email", "phone"):
-                    raise RowRejected(spec.name, f"{spec.name}: {exc}") from None
-                warnings.append((spec.name, f"{spec.name}: {exc}; value dropped, row kept"))
-                value = None
-            row[spec.name] = value
-        if self.spec.require_one_of and all(row[k] is None for k in self.spec.require_one_of):
+        for i, (name, ftype, parser, required, lower, allowed) in enumerate(self._plan):
+            raw = values[i]
+            if raw is not None:
+                try:
+                    if ftype == "string":
+                        value = raw.strip() if raw.__class__ is str else parser(raw)
+                    elif ftype == "phone":
+                        value = parser(raw, self.region)
+                    else:
+                        value = parser(raw)
+                    if lower and value.__class__ is str:
+                        value = value.lower()
+                    if allowed is not None and value not in allowed:
+                        raise InvalidValue(f"{value!r} is not one of {sorted(allowed)}")
+                except InvalidValue as exc:
+                    if required or ftype not in ("email", "phone"):
+                        raise RowRejected(name, f"{name}: {exc}") from None
+                    warnings.append((name, f"{name}: {exc}; value dropped, row kept"))
+                    value = None
+                values[i] = raw = None if value == "" else value
+            if raw is None and required:
+                raise RowRejected(name, f"required field {name!r} is missing")
+        if self._one_of and all(values[i] is None for i in self._one_of):
             raise RowRejected(None, f"needs at least one of {list(self.spec.require_one_of)}")
-        extra = {k: v for k, v in record.items() if k not in self.known_keys and v not in (None, "")}
-        row["_extra"] = to_json_text(extra) if extra else None
-        for key in extra:
-            if key not in self._warned_keys:
-                self._warned_keys.add(key)
-                warnings.append((key, f"unexpected column {key!r}: kept in _extra, not loaded as a field"))
-        children: list[dict] = []
+        extra = None
+        if not self.known_keys.issuperset(record):
+            extra = {k: v for k, v in record.items() if k not in self.known_keys and v not in (None, "")}
+            for key in extra:
+                if key not in self._warned_keys:
+                    self._warned_keys.add(key)
+                    reason = f"unexpected column {key!r}: kept in _extra, not loaded as a field"
+                    warnings.append((key, reason))
+        values.append(to_json_text(extra) if extra else None)  # _extra
+        children: list[tuple[TableProcessor, list]] = []
         for key, proc in self.children.items():
             items = record.get(key) or []
             if not isinstance(items, list):
                 raise RowRejected(key, f"{key}: expected a list, got {type(items).__name__}")
-            for i, item in enumerate(items, 1):
+            for n, item in enumerate(items, 1):
                 if not isinstance(item, dict):
-                    raise RowRejected(f"{key}[{i}]", f"{key}[{i}]: expected an object")
+                    raise RowRejected(f"{key}[{n}]", f"{key}[{n}]: expected an object")
                 item = {**item}
-                for pk in self.spec.primary_key:
-                    item.setdefault(pk, row[pk])
-                item.setdefault("line_number", i)
+                for i in self._pk:
+                    item.setdefault(self.spec.fields[i].name, values[i])
+                item.setdefault("line_number", n)
                 try:
-                    child_row, _, child_warnings = proc.parse(item, line)
+                    child_values, _, child_warnings = proc.parse(item)
                 except RowRejected as exc:
-                    raise RowRejected(f"{key}[{i}].{exc.field}", f"{key}[{i}]: {exc.reason}") from None
-                warnings += [(f"{key}[{i}].{f}", r) for f, r in child_warnings]
-                children.append((proc, child_row))
-        return row, children, warnings
+                    raise RowRejected(f"{key}[{n}].{exc.field}", f"{key}[{n}]: {exc.reason}") from None
+                warnings += [(f"{key}[{n}].{f}", r) for f, r in child_warnings]
+                children.append((proc, child_values))
+        return values, children, warnings
 
     def add(self, line: int, record: dict | BadLine) -> None:
         if isinstance(record, BadLine):
@@ -226,20 +240,23 @@ class TableProcessor:
             self._quarantine(line, None, "not a JSON object", "rejected", to_json_text(record))
             return
         try:
-            row, children, warnings = self.parse(record, line)
+            values, children, warnings = self.parse(record)
         except RowRejected as exc:
             self._quarantine(line, exc.field, exc.reason, "rejected", to_json_text(record))
             return
         for field, reason in warnings:
             self._quarantine(line, field, reason, "warning", to_json_text(record))
-        self._append(row, line)
-        for proc, child_row in children:
-            proc._append(child_row, line)
+        self._append(values, line)
+        for proc, child_values in children:
+            proc._append(child_values, line)
 
-    def _append(self, row: dict, line: int) -> None:
-        row["_file"], row["_line"], row["loaded_at"] = self.file, line, self.loaded_at
-        for name, column in self._columns.items():
-            column.append(row.get(name))
+    def _append(self, values: list, line: int) -> None:
+        """``values``: the fields in catalog order, then _extra; the columns are fields, _file, _line,
+        loaded_at, _extra."""
+        extra = values.pop()
+        values += (self.file, line, self.loaded_at, extra)
+        for column, value in zip(self._columns, values, strict=True):
+            column.append(value)
         self.rows += 1
 
     def _quarantine(self, line: int | None, field: str | None, reason: str, disposition: str, text: str):
@@ -260,7 +277,7 @@ class TableProcessor:
     # -- batches ---------------------------------------------------------------------------------
     @property
     def pending(self) -> int:
-        return len(self._columns["_line"])
+        return len(self._columns[0])
 
     def flush(self, final: bool = False) -> Iterator[tuple[str, pa.Table]]:
         """Yield (table name, Arrow table) for what has accumulated; children and quarantine too."""
@@ -275,10 +292,10 @@ class TableProcessor:
 
     def _take(self) -> pa.Table:
         try:
-            arrays = [pa.array(self._columns[f.name], type=f.type) for f in self.schema]
+            arrays = [pa.array(col, type=f.type) for col, f in zip(self._columns, self.schema, strict=True)]
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:  # pragma: no cover - guard
             raise RuntimeError(f"{self.file}: could not build a batch of {self.spec.name}: {exc}") from exc
-        self._columns = {name: [] for name in self.schema.names}
+        self._columns = [[] for _ in self.schema.names]
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
 

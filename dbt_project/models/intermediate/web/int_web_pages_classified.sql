@@ -1,0 +1,84 @@
+{#- Page views and screens with their page type, by the rules of the `page_types` seed. -#}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+page_types as (
+
+    select * from {{ ref('page_types') }}
+
+),
+
+page_views as (
+
+    select
+        event_id,
+        event_type,
+        anonymous_id,
+        user_id,
+        email,
+        is_identified,
+        occurred_at,
+        page_url,
+        page_path,
+        page_title,
+        lower(page_path) as normalized_path
+    from events
+    where event_type in ('page', 'screen')
+
+),
+
+matched as (
+
+    select
+        page_views.event_id,
+        page_types.page_type,
+        page_types.path_pattern,
+        row_number() over (
+            partition by page_views.event_id
+            order by page_types.priority
+        ) as match_rank
+    from page_views
+    inner join page_types
+        on page_views.normalized_path like page_types.path_pattern
+
+),
+
+best_match as (
+
+    select
+        event_id,
+        page_type,
+        path_pattern
+    from matched
+    where match_rank = 1
+
+),
+
+final as (
+
+    select
+        page_views.event_id,
+        page_views.event_type,
+        page_views.anonymous_id,
+        page_views.user_id,
+        page_views.email,
+        page_views.is_identified,
+        page_views.occurred_at,
+        page_views.page_url,
+        page_views.page_path,
+        page_views.page_title,
+        best_match.path_pattern as matched_pattern,
+        coalesce(best_match.page_type, 'other') as page_type
+    from page_views
+    left join best_match
+        on page_views.event_id = best_match.event_id
+
+)
+
+select * from final

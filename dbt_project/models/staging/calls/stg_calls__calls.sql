@@ -1,0 +1,45 @@
+{%- set source_relation = source('calls', 'calls') -%}
+{%- set primary_key = 'call_id' -%}
+{%- set first_loaded = 'loaded_at, _file, _line' -%}
+
+with
+
+source as (
+
+    select * from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    -- Events can be delivered twice: keep the first one loaded.
+    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+
+),
+
+final as (
+
+    select
+        call_id,
+        {{ nurture_to_utc('occurred_at') }} as occurred_at,
+        direction,
+        call_type,
+        phone,
+        crm_contact_id,
+        agent,
+        duration_seconds,
+        outcome as call_outcome,
+        campaign_id,
+        budget_learned,
+        timing_learned,
+        notes,
+        _file as source_file,
+        _line as source_line,
+        {{ nurture_to_utc('loaded_at') }} as loaded_at,
+        {{ nurture_optional_column(source_relation, '_dlt_load_id', dbt.type_string()) }} as load_id,
+        _extra as extra_fields
+    from deduplicated
+
+)
+
+select * from final

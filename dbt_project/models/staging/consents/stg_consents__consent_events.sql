@@ -1,0 +1,44 @@
+{%- set source_relation = source('consents', 'consent_events') -%}
+{%- set primary_key = 'event_id' -%}
+{%- set first_loaded = 'loaded_at, _file, _line' -%}
+
+with
+
+source as (
+
+    select * from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    -- Events can be delivered twice: keep the first one loaded.
+    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        {{ nurture_to_utc('occurred_at') }} as occurred_at,
+        email,
+        phone,
+        crm_contact_id,
+        customer_number,
+        anonymous_id,
+        channel,
+        status as consent_status,
+        purpose,
+        source as consent_source,
+        country,
+        _file as source_file,
+        _line as source_line,
+        {{ nurture_to_utc('loaded_at') }} as loaded_at,
+        {{ nurture_optional_column(source_relation, '_dlt_load_id', dbt.type_string()) }} as load_id,
+        _extra as extra_fields
+    from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,57 @@
+{%- set source_relation = source('forms', 'form_submissions') -%}
+{%- set primary_key = 'submission_id' -%}
+{%- set first_loaded = 'loaded_at, _file, _line' -%}
+
+with
+
+source as (
+
+    select * from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    -- Events can be delivered twice: keep the first one loaded.
+    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+
+),
+
+final as (
+
+    select
+        submission_id,
+        form_id,
+        form_type,
+        {{ nurture_to_utc('occurred_at') }} as occurred_at,
+        anonymous_id,
+        email,
+        {{ nurture_email_domain('email') }} as email_domain,
+        phone,
+        first_name,
+        last_name,
+        company_name,
+        job_title,
+        company_size,
+        industry,
+        country,
+        budget,
+        buyer_type,
+        content_title,
+        consent_email,
+        consent_sms,
+        page_url,
+        {{ nurture_url_path('page_url') }} as page_path,
+        utm_source,
+        utm_campaign,
+        fields as form_fields,
+        _file as source_file,
+        _line as source_line,
+        {{ nurture_to_utc('loaded_at') }} as loaded_at,
+        {{ nurture_optional_column(source_relation, '_dlt_load_id', dbt.type_string()) }} as load_id,
+        _extra as extra_fields
+    from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{%- set source_relation = source('web', 'web_events') -%}
+{%- set primary_key = 'event_id' -%}
+{%- set first_loaded = 'loaded_at, _file, _line' -%}
+
+with
+
+source as (
+
+    select * from {{ source_relation }}
+
+),
+
+deduplicated as (
+
+    -- Events can be delivered twice: keep the first one loaded.
+    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        event_type,
+        event_name,
+        anonymous_id,
+        user_id,
+        (user_id is not null or email is not null or phone is not null) as is_identified,
+        {{ nurture_to_utc('occurred_at') }} as occurred_at,
+        {{ nurture_to_utc('sent_at') }} as sent_at,
+        page_url,
+        coalesce(page_path, {{ nurture_url_path('page_url') }}) as page_path,
+        page_title,
+        page_referrer,
+        coalesce(utm_source, {{ nurture_url_param('page_url', 'utm_source') }}) as utm_source,
+        coalesce(utm_medium, {{ nurture_url_param('page_url', 'utm_medium') }}) as utm_medium,
+        coalesce(utm_campaign, {{ nurture_url_param('page_url', 'utm_campaign') }}) as utm_campaign,
+        coalesce(utm_content, {{ nurture_url_param('page_url', 'utm_content') }}) as utm_content,
+        coalesce(utm_term, {{ nurture_url_param('page_url', 'utm_term') }}) as utm_term,
+        user_agent,
+        device_type,
+        locale,
+        email,
+        {{ nurture_email_domain('email') }} as email_domain,
+        phone,
+        properties,
+        {{ nurture_json_str('properties', 'query') }} as search_query,
+        traits,
+        _file as source_file,
+        _line as source_line,
+        {{ nurture_to_utc('loaded_at') }} as loaded_at,
+        {{ nurture_optional_column(source_relation, '_dlt_load_id', dbt.type_string()) }} as load_id,
+        _extra as extra_fields
+    from deduplicated
+
+)
+
+select * from final
