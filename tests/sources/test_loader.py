@@ -42,8 +42,13 @@ def test_bad_lines_go_to_quarantine_and_good_lines_load(landing, data_dir):
         landing / "web_events" / "batch-1.jsonl",
         [
             GOOD_EVENT,
-            {**GOOD_EVENT, "messageId": "m2", "type": "identify", "userId": "u1",
-             "traits": {"email": " Jane.Doe@Brand.COM ", "phone": "06 12 34 56 78"}},
+            {
+                **GOOD_EVENT,
+                "messageId": "m2",
+                "type": "identify",
+                "userId": "u1",
+                "traits": {"email": " Jane.Doe@Brand.COM ", "phone": "06 12 34 56 78"},
+            },
             {**GOOD_EVENT, "messageId": "m3", "timestamp": "the day before yesterday"},
             '{"messageId": "m4", "type": "track"',  # truncated line
             {**GOOD_EVENT, "messageId": "m5", "type": "teleport"},
@@ -54,21 +59,30 @@ def test_bad_lines_go_to_quarantine_and_good_lines_load(landing, data_dir):
     summary = load(sources=["web"])
     assert summary.rows["web_events"] == 3
     assert summary.rejected["web_events"] == 4
-    warned = query(data_dir, "select line, field from raw.quarantine where disposition = 'warning' order by 1")
+    warned = query(
+        data_dir, "select line, field from raw.quarantine where disposition = 'warning' order by 1"
+    )
     assert warned == [(7, "email"), (7, "receivedAt")], warned
 
-    rows = query(data_dir, "select event_id, occurred_at, email, phone, _line, _extra from raw.web_events order by 1")
+    rows = query(
+        data_dir, "select event_id, occurred_at, email, phone, _line, _extra from raw.web_events order by 1"
+    )
     assert [r[0] for r in rows] == ["m1", "m2", "m7"]
     assert rows[0][1].isoformat() == "2026-01-01T08:00:00+00:00"  # +02:00 stored in UTC
     assert rows[1][2:4] == ("jane.doe@brand.com", "+33612345678")
-    assert rows[2][2] is None and json.loads(rows[2][5]) == {"receivedAt": "x"}  # invalid email dropped, row kept
+    assert rows[2][2] is None and json.loads(rows[2][5]) == {
+        "receivedAt": "x"
+    }  # invalid email dropped, row kept
 
     rejected = query(
         data_dir,
         "select line, field, reason, record from raw.quarantine where disposition = 'rejected' order by line",
     )
     assert [(line, field) for line, field, _, _ in rejected] == [
-        (3, "occurred_at"), (4, None), (5, "event_type"), (6, None)
+        (3, "occurred_at"),
+        (4, None),
+        (5, "event_type"),
+        (6, None),
     ]
     reasons = [r[2] for r in rejected]
     assert "not a timestamp" in reasons[0]
@@ -95,7 +109,12 @@ def test_loading_the_same_folder_twice_adds_nothing(landing, data_dir):
 def test_every_table_exists_after_a_load_even_without_files(landing, data_dir):
     landing.mkdir()
     load()
-    tables = {t for (t,) in query(data_dir, "select table_name from information_schema.tables where table_schema='raw'")}
+    tables = {
+        t
+        for (t,) in query(
+            data_dir, "select table_name from information_schema.tables where table_schema='raw'"
+        )
+    }
     from sources.catalog import all_tables
 
     assert set(all_tables()) | {"quarantine"} <= tables
@@ -113,8 +132,14 @@ def test_csv_parquet_and_gzip_and_entities_merge(landing, data_dir):
     )
     with gzip.open(landing / "crm_contacts" / "more.csv.gz", "wt") as f:
         f.write("crm_contact_id,email\nk3,c@c.com\n")
-    costs = pa.table({"date": ["2026-01-01", "2026-01-01"], "channel": ["SEA", "social"],
-                      "campaign_id": ["c1", "c2"], "spend": [10.5, 3.0]})
+    costs = pa.table(
+        {
+            "date": ["2026-01-01", "2026-01-01"],
+            "channel": ["SEA", "social"],
+            "campaign_id": ["c1", "c2"],
+            "spend": [10.5, 3.0],
+        }
+    )
     (landing / "campaign_costs").mkdir()
     pq.write_table(costs, landing / "campaign_costs" / "costs.parquet")
 
@@ -128,22 +153,37 @@ def test_csv_parquet_and_gzip_and_entities_merge(landing, data_dir):
         (3, "expected 4 columns, found 2"),
         (4, "required field 'crm_contact_id' is missing"),
     ]
-    assert query(data_dir, "select channel, spend from raw.campaign_costs order by 1") == [("sea", 10.5), ("social", 3.0)]
+    assert query(data_dir, "select channel, spend from raw.campaign_costs order by 1") == [
+        ("sea", 10.5),
+        ("social", 3.0),
+    ]
 
 
 def test_orders_with_nested_lines_and_a_bad_line_rejects_the_whole_order(landing, data_dir):
     write_jsonl(
         landing / "orders" / "orders.jsonl",
         [
-            {"order_id": "o1", "ordered_at": "2026-01-01", "status": "completed",
-             "lines": [{"product_id": "p1", "quantity": 2, "unit_price": 3.5}, {"product_id": "p2", "quantity": 1}]},
-            {"order_id": "o2", "ordered_at": "2026-01-01", "status": "completed",
-             "lines": [{"product_id": "p1", "quantity": "lots"}]},
+            {
+                "order_id": "o1",
+                "ordered_at": "2026-01-01",
+                "status": "completed",
+                "lines": [
+                    {"product_id": "p1", "quantity": 2, "unit_price": 3.5},
+                    {"product_id": "p2", "quantity": 1},
+                ],
+            },
+            {
+                "order_id": "o2",
+                "ordered_at": "2026-01-01",
+                "status": "completed",
+                "lines": [{"product_id": "p1", "quantity": "lots"}],
+            },
         ],
     )
     load(sources=["orders"])
     assert query(data_dir, "select order_id, line_number, quantity from raw.order_lines order by 2") == [
-        ("o1", 1, 2.0), ("o1", 2, 1.0)
+        ("o1", 1, 2.0),
+        ("o1", 2, 1.0),
     ]
     assert query(data_dir, "select order_id from raw.orders") == [("o1",)]
     assert query(data_dir, "select line, field from raw.quarantine") == [(2, "lines[1].quantity")]

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets, run with ``dbt build`` so every dbt test is an asset check."""
 
-
 import os
 import shutil
 import sys
@@ -73,7 +72,9 @@ class ModelTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
         fqn = node.get("fqn", [])
-        if node.get("resource_type") == "seed":
+        if unique_id.startswith("source."):
+            group = "sources"  # raw tables loaded inside another table's asset (order lines, quarantine)
+        elif node.get("resource_type") == "seed":
             group = "seeds"
         elif len(fqn) > 2:
             group = fqn[1]

@@ -4,7 +4,6 @@ Asset keys are ``[source, table]``, the keys dagster-dbt gives the matching dbt 
 lineage runs from each raw table into the staging models that read it.
 """
 
-
 from collections.abc import Iterator
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Definitions, MaterializeResult
