@@ -28,12 +28,12 @@ test: $(STAMP)  ## the whole test suite (pytest; dbt builds and dbt tests run in
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && ../$(BIN)/sqlfluff lint models macros
+	cd dbt_project && ../$(BIN)/sqlfluff lint models
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	cd dbt_project && ../$(BIN)/sqlfluff fix models macros
+	cd dbt_project && ../$(BIN)/sqlfluff fix models
 
 dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m orchestration.definitions
