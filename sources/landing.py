@@ -147,7 +147,13 @@ def make_source(spec: SourceSpec, landing: str, batch_size: int = 50_000) -> Dlt
         def items() -> Iterator[Any]:  # a function, so the source can run again in the same process
             yield from table_items(t, landing, batch_size)
 
-        return dlt.resource(items, name=t.name, write_disposition=t.write_disposition)
+        # New catalog fields may add columns; a column never silently changes type.
+        return dlt.resource(
+            items,
+            name=t.name,
+            write_disposition=t.write_disposition,
+            schema_contract={"tables": "evolve", "columns": "evolve", "data_type": "freeze"},
+        )
 
     @dlt.source(name=spec.name, max_table_nesting=0, root_key=False)
     def _source():

@@ -155,9 +155,7 @@ class TableProcessor:
         self.batch_size = batch_size
         self.region = phone_region()
         self._extract = compile_extractor(spec)
-        self._plan = [
-            (f.name, f.type, _PARSERS[f.type], f.required, f.lower, f.values) for f in spec.fields
-        ]
+        self._plan = [(f.name, f.type, _PARSERS[f.type], f.required, f.lower, f.values) for f in spec.fields]
         self._one_of = [spec.field_names.index(k) for k in spec.require_one_of]
         self._pk = [spec.field_names.index(k) for k in spec.primary_key]
         self.known_keys = frozenset(p.split(".")[0] for f in spec.fields for p in f.lookup_paths) | set(
