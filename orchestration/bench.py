@@ -51,7 +51,6 @@ def run_benchmark(
     *, events: int, seed: int, workdir: Path | None, echo: Callable[[str], None], build: Callable[..., dict]
 ) -> list[Stage]:
     from sources.demo.generator import generate
-
     from sources.load import load
 
     work = (workdir or settings.data_dir() / f"bench-{events}").resolve()
@@ -62,18 +61,22 @@ def run_benchmark(
     os.environ.pop("NURTURE_LANDING", None)
 
     stages: list[Stage] = []
+
+    def done(stage: Stage) -> None:
+        stages.append(stage)
+        rate = f"{stage.rows_per_second:,.0f} rows/s"
+        echo(f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s ({rate})")
+
     started = time.perf_counter()
     gen = generate(work / "landing", work / "truth", events=events, seed=seed)
-    stages.append(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, _peak_mb()))
+    done(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, _peak_mb()))
 
     started = time.perf_counter()
     summary = load()
-    stages.append(Stage("load", summary.total_rows, time.perf_counter() - started, _peak_mb()))
+    done(Stage("load", summary.total_rows, time.perf_counter() - started, _peak_mb()))
 
     started = time.perf_counter()
-    counts = build()
-    if not counts.get("success"):
-        echo(f"dbt build failed: {counts}")
-    stages.append(Stage("build", summary.total_rows, time.perf_counter() - started, _peak_mb()))
+    build()  # raises when dbt fails
+    done(Stage("build", summary.total_rows, time.perf_counter() - started, _peak_mb()))
     echo(render(stages, events))
     return stages
