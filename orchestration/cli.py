@@ -231,6 +231,17 @@ def query(
         typer.echo(str(con.sql(sql)))
 
 
+@app.command("identity-eval")
+def identity_eval(
+    truth: Annotated[Path | None, typer.Option(help="Folder of identities.csv (default data/truth).")] = None,
+) -> None:
+    """Score identity resolution against the demo generator's ground truth: pairwise precision and recall."""
+    _setup()
+    from orchestration.identity_eval import evaluate, render
+
+    typer.echo(render(evaluate(settings.warehouse_path(), truth or settings.truth_dir())))
+
+
 @app.command()
 def bench(
     events: Annotated[int, typer.Option(help="Number of events to generate and process.")] = 1_000_000,

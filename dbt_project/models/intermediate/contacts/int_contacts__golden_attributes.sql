@@ -1,0 +1,63 @@
+{#-
+    Survivorship: one value per contact and attribute. Among the candidates whose
+    (attribute, record_source) has a rule in the `survivorship_rules` seed, the value from the
+    source with the lowest `priority` wins; within that source the most recent observation wins
+    (then the greatest record_id, for a deterministic tie-break). Sources without a rule for an
+    attribute never provide it.
+-#}
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_contacts__attribute_candidates') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('survivorship_rules') }}
+
+),
+
+ranked as (
+
+    select
+        candidates.contact_id,
+        candidates.attribute_name,
+        candidates.attribute_value,
+        candidates.record_source,
+        candidates.record_id,
+        candidates.observed_at,
+        rules.priority as source_priority,
+        row_number() over (
+            partition by candidates.contact_id, candidates.attribute_name
+            order by
+                rules.priority asc,
+                candidates.observed_at desc nulls last,
+                candidates.record_id desc
+        ) as value_rank
+    from candidates
+    inner join rules
+        on
+            candidates.attribute_name = rules.attribute
+            and candidates.record_source = rules.record_source
+
+),
+
+final as (
+
+    select
+        contact_id,
+        attribute_name,
+        attribute_value,
+        record_source,
+        record_id,
+        observed_at,
+        source_priority
+    from ranked
+    where value_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,189 @@
+{#-
+    The merge log: one row per run and contact_id change, appended by every build (incremental,
+    never fully refreshed).
+    - `merge`: the identifiers of `previous_contact_id` now belong to `contact_id` (the surviving,
+      oldest contact); `via_*` name an edge that joined them (the two identifiers and the latest
+      record carrying both).
+    - `split`: some identifiers of `previous_contact_id` (which another component kept) now form
+      their own contact `contact_id`, e.g. after an identifier was blocklisted; no edge.
+-#}
+{{ config(
+    materialized='incremental',
+    full_refresh=false,
+    on_schema_change='append_new_columns'
+) }}
+
+with
+
+resolution as (
+
+    select * from {{ ref('int_identity__resolution') }}
+
+),
+
+edges as (
+
+    select * from {{ ref('int_identity__edges') }}
+
+),
+
+observations as (
+
+    select * from {{ ref('int_identity__observations') }}
+
+),
+
+undirected_edges as (
+
+    select
+        node_a as node_id,
+        node_b as other_node_id,
+        last_linked_at
+    from edges
+    union all
+    select
+        node_b as node_id,
+        node_a as other_node_id,
+        last_linked_at
+    from edges
+
+),
+
+changes as (
+
+    select
+        component_node_id,
+        previous_contact_id,
+        contact_id,
+        count(*) as identifier_count
+    from resolution
+    where previous_contact_id is not null and previous_contact_id != contact_id
+    group by component_node_id, previous_contact_id, contact_id
+
+),
+
+kept_ids as (
+
+    select distinct contact_id from resolution
+
+),
+
+-- edges from an identifier of the merged contact to one that was not in it
+bridge_edges as (
+
+    select
+        changes.previous_contact_id,
+        changes.contact_id,
+        inside.identifier_type as type_a,
+        inside.identifier_value as value_a,
+        outside.identifier_type as type_b,
+        outside.identifier_value as value_b,
+        row_number() over (
+            partition by changes.previous_contact_id, changes.contact_id
+            order by undirected_edges.last_linked_at desc, outside.node_id asc, inside.node_id asc
+        ) as bridge_rank
+    from changes
+    inner join resolution as inside
+        on
+            changes.component_node_id = inside.component_node_id
+            and changes.previous_contact_id = inside.previous_contact_id
+    inner join undirected_edges on inside.node_id = undirected_edges.node_id
+    inner join resolution as outside
+        on
+            undirected_edges.other_node_id = outside.node_id
+            and changes.previous_contact_id != coalesce(outside.previous_contact_id, '')
+
+),
+
+bridges as (
+
+    select * from bridge_edges
+    where bridge_rank = 1
+
+),
+
+-- the records carrying each side of the bridge: filtered through the (few) bridges first, so that
+-- the observation table is never joined with itself
+bridge_observations_a as (
+
+    select
+        bridges.previous_contact_id,
+        bridges.contact_id,
+        observations.record_source,
+        observations.record_id,
+        observations.occurred_at
+    from bridges
+    inner join observations
+        on
+            bridges.type_a = observations.identifier_type
+            and bridges.value_a = observations.identifier_value
+
+),
+
+bridge_observations_b as (
+
+    select
+        bridges.previous_contact_id,
+        bridges.contact_id,
+        observations.record_source,
+        observations.record_id
+    from bridges
+    inner join observations
+        on
+            bridges.type_b = observations.identifier_type
+            and bridges.value_b = observations.identifier_value
+
+),
+
+bridge_records as (
+
+    select
+        side_a.previous_contact_id,
+        side_a.contact_id,
+        side_a.record_source,
+        side_a.record_id,
+        row_number() over (
+            partition by side_a.previous_contact_id, side_a.contact_id
+            order by side_a.occurred_at desc, side_a.record_source asc, side_a.record_id asc
+        ) as record_rank
+    from bridge_observations_a as side_a
+    inner join bridge_observations_b as side_b
+        on
+            side_a.previous_contact_id = side_b.previous_contact_id
+            and side_a.contact_id = side_b.contact_id
+            and side_a.record_source = side_b.record_source
+            and side_a.record_id = side_b.record_id
+
+),
+
+final as (
+
+    select
+        {{ identity_run_time() }} as resolved_at,
+        '{{ invocation_id }}' as invocation_id,
+        case when kept_ids.contact_id is not null then 'split' else 'merge' end as event_type,
+        changes.contact_id,
+        changes.previous_contact_id,
+        changes.identifier_count,
+        bridges.type_a as via_identifier_type_a,
+        bridges.value_a as via_identifier_value_a,
+        bridges.type_b as via_identifier_type_b,
+        bridges.value_b as via_identifier_value_b,
+        bridge_records.record_source as via_record_source,
+        bridge_records.record_id as via_record_id
+    from changes
+    left join kept_ids on changes.previous_contact_id = kept_ids.contact_id
+    left join bridges
+        on
+            changes.previous_contact_id = bridges.previous_contact_id
+            and changes.contact_id = bridges.contact_id
+            and kept_ids.contact_id is null
+    left join bridge_records
+        on
+            bridges.previous_contact_id = bridge_records.previous_contact_id
+            and bridges.contact_id = bridge_records.contact_id
+            and bridge_records.record_rank = 1
+
+)
+
+select * from final

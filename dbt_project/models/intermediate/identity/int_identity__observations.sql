@@ -1,0 +1,64 @@
+{#-
+    Every identifier seen on every staging record that carries one: one row per
+    (record_source, record_id, identifier_type, identifier_value). The graph's raw material.
+    feedback's `referred_email` is someone else (a referral) and is deliberately not an identifier
+    of the record's person.
+-#}
+{{ config(materialized='table') }}
+
+{%- set sources = [
+    {'model': 'stg_web__events', 'id': 'event_id', 'at': 'occurred_at',
+     'ids': {'anonymous_id': 'anonymous_id', 'user_id': 'user_id', 'email': 'email', 'phone': 'phone'}},
+    {'model': 'stg_forms__form_submissions', 'id': 'submission_id', 'at': 'occurred_at',
+     'ids': {'anonymous_id': 'anonymous_id', 'email': 'email', 'phone': 'phone'}},
+    {'model': 'stg_crm__contacts', 'id': 'crm_contact_id', 'at': 'created_at',
+     'ids': {'crm_contact_id': 'crm_contact_id', 'email': 'email', 'phone': 'phone'}},
+    {'model': 'stg_crm__leads', 'id': 'lead_id', 'at': 'created_at',
+     'ids': {'lead_id': 'lead_id', 'crm_contact_id': 'crm_contact_id', 'email': 'email', 'phone': 'phone'}},
+    {'model': 'stg_crm__deals', 'id': 'deal_id', 'at': 'created_at',
+     'ids': {'crm_contact_id': 'crm_contact_id'}},
+    {'model': 'stg_crm__activities', 'id': 'activity_id', 'at': 'occurred_at',
+     'ids': {'crm_contact_id': 'crm_contact_id', 'lead_id': 'lead_id'}},
+    {'model': 'stg_offline__events', 'id': 'event_id', 'at': 'occurred_at',
+     'ids': {'badge_id': 'badge_id', 'email': 'email', 'phone': 'phone'}},
+    {'model': 'stg_orders__orders', 'id': 'order_id', 'at': 'ordered_at',
+     'ids': {'customer_number': 'customer_number', 'email': 'email', 'phone': 'phone',
+             'anonymous_id': 'anonymous_id'}},
+    {'model': 'stg_calls__calls', 'id': 'call_id', 'at': 'occurred_at',
+     'ids': {'phone': 'phone', 'crm_contact_id': 'crm_contact_id'}},
+    {'model': 'stg_consents__consent_events', 'id': 'event_id', 'at': 'occurred_at',
+     'ids': {'email': 'email', 'phone': 'phone', 'crm_contact_id': 'crm_contact_id',
+             'customer_number': 'customer_number', 'anonymous_id': 'anonymous_id'}},
+    {'model': 'stg_feedback__events', 'id': 'feedback_id', 'at': 'occurred_at',
+     'ids': {'email': 'email', 'phone': 'phone', 'customer_number': 'customer_number',
+             'crm_contact_id': 'crm_contact_id'}},
+    {'model': 'stg_messaging__email_events', 'id': 'event_id', 'at': 'occurred_at',
+     'ids': {'email': 'email'}},
+    {'model': 'stg_messaging__sms_events', 'id': 'event_id', 'at': 'occurred_at',
+     'ids': {'phone': 'phone'}},
+] -%}
+
+with
+
+{% for src in sources %}
+{{ src.model }} as (
+
+    {{ identity_observations(
+        ref(src.model), src.model, src.id, 'coalesce(src.' ~ src.at ~ ', src.loaded_at)', src.ids
+    ) | indent(4) }}
+
+),
+
+{% endfor %}
+final as (
+
+    {%- for src in sources %}
+    select * from {{ src.model }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+)
+
+select * from final

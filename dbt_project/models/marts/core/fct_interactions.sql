@@ -1,0 +1,49 @@
+{#-
+    Every touchpoint of every contact across channels, one row per attributed staging record.
+    Records that identity resolution could not attribute to a contact (no usable identifier) are
+    left out; `int_contacts__unattributed_touchpoints` lists them.
+-#}
+
+with
+
+touchpoints as (
+
+    select
+        *,
+        {{ nurture_surrogate_key(['record_source', 'record_id']) }} as interaction_key
+    from {{ ref('int_contacts__touchpoints_classified') }}
+
+),
+
+record_contacts as (
+
+    select * from {{ ref('int_identity__record_contacts') }}
+
+),
+
+final as (
+
+    select
+        cast(touchpoints.interaction_key as {{ dbt.type_string() }}) as interaction_id,
+        cast(record_contacts.contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(touchpoints.occurred_at as timestamp) as occurred_at,
+        cast(touchpoints.channel as {{ dbt.type_string() }}) as channel,
+        cast(touchpoints.interaction_type as {{ dbt.type_string() }}) as interaction_type,
+        cast(touchpoints.source_type as {{ dbt.type_string() }}) as source_type,
+        cast(touchpoints.source_name as {{ dbt.type_string() }}) as source,  -- noqa: RF04
+        cast(touchpoints.campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(touchpoints.content_theme as {{ dbt.type_string() }}) as content_theme,
+        cast(touchpoints.interaction_value as double) as value,  -- noqa: RF04
+        cast(touchpoints.record_source as {{ dbt.type_string() }}) as record_source,
+        cast(touchpoints.record_id as {{ dbt.type_string() }}) as record_id,
+        cast(touchpoints.source_file as {{ dbt.type_string() }}) as source_file,
+        cast(touchpoints.source_line as bigint) as source_line
+    from touchpoints
+    inner join record_contacts
+        on
+            touchpoints.record_source = record_contacts.record_source
+            and touchpoints.record_id = record_contacts.record_id
+
+)
+
+select * from final
