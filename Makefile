@@ -36,7 +36,7 @@ format: $(STAMP)
 	cd dbt_project && ../$(BIN)/sqlfluff fix models
 
 dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev -m orchestration.definitions
 
 lock:  ## re-resolve the pinned set from pyproject.toml
 	rm -rf /tmp/nurture-lock && $(PYTHON) -m venv /tmp/nurture-lock
