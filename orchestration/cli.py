@@ -45,13 +45,10 @@ EndOpt = Annotated[
 ]
 
 
-def _generate(events, contacts, seed, end_date, landing: Path, clean: bool = True):
+def _generate(events, contacts, seed, end_date, landing: Path):
+    """The generator replaces the files it wrote before and leaves any other landing file alone."""
     from sources.demo.generator import generate as run_generator
 
-    if clean and landing.exists():
-        import shutil
-
-        shutil.rmtree(landing)
     return run_generator(
         landing,
         settings.truth_dir(),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_filesystem, glob_files
 from dlt.extract.source import DltSource
 
@@ -71,8 +73,6 @@ def empty_batches(spec: TableSpec) -> Iterator[Any]:
 
 
 def unreadable_file(spec: TableSpec, url: str, loaded_at: datetime) -> Any:
-    import pyarrow as pa
-
     reason = "not a supported file type (.jsonl, .ndjson, .json, .csv, .parquet, optionally .gz): not read"
     row = {
         "source": spec.source,
@@ -91,8 +91,6 @@ def unreadable_file(spec: TableSpec, url: str, loaded_at: datetime) -> Any:
 def _normalize_url(landing: str) -> str:
     if "://" in landing:
         return landing.rstrip("/")
-    from pathlib import Path
-
     return Path(landing).resolve().as_uri()
 
 

@@ -41,11 +41,13 @@ class LoadSummary:
         return sum(self.rejected.values())
 
     def merge(self, other: LoadSummary) -> None:
-        for mine, theirs in ((self.rows, other.rows), (self.rejected, other.rejected)):
+        for mine, theirs in (
+            (self.rows, other.rows),
+            (self.rejected, other.rejected),
+            (self.warnings, other.warnings),
+        ):
             for k, v in theirs.items():
                 mine[k] = mine.get(k, 0) + v
-        for k, v in other.warnings.items():
-            self.warnings[k] = self.warnings.get(k, 0) + v
         self.load_ids += other.load_ids
         self.seconds += other.seconds
 
@@ -104,18 +106,25 @@ def quarantine_counts(warehouse: Path, load_ids: Iterable[str]) -> tuple[dict[st
     return rejected, warnings
 
 
+def last_run_summary(pipeline: dlt.Pipeline, warehouse: Path) -> LoadSummary:
+    """What the pipeline's last run loaded (from its trace) and rejected (from the quarantine table)."""
+    trace = pipeline.last_trace
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+    summary = LoadSummary(
+        rows={t: n for t, n in counts.items() if not t.startswith("_dlt") and t != QUARANTINE_TABLE},
+        load_ids=list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else [],
+    )
+    summary.rejected, summary.warnings = quarantine_counts(warehouse, summary.load_ids)
+    return summary
+
+
 def run_source(source: DltSource, warehouse: Path, reload: bool = False) -> LoadSummary:
     """Run one dlt source into the warehouse and summarise it."""
     started = time.perf_counter()
     pipeline = pipeline_for(source.name, warehouse)
     info = pipeline.run(source, refresh="drop_sources" if reload else None)
     info.raise_on_failed_jobs()
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
-    summary = LoadSummary(
-        rows={t: n for t, n in counts.items() if not t.startswith("_dlt") and t != QUARANTINE_TABLE},
-        load_ids=list(info.loads_ids),
-    )
-    summary.rejected, summary.warnings = quarantine_counts(warehouse, summary.load_ids)
+    summary = last_run_summary(pipeline, warehouse)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -166,7 +166,6 @@ class TableProcessor:
         self._columns: list[list] = [[] for _ in self.schema.names]
         self._warned_keys: set[str] = set()
         self.quarantine: list[dict] = []
-        self.rows = 0
 
     @classmethod
     def child(cls, spec: TableSpec, parent: TableProcessor) -> TableProcessor:
@@ -255,7 +254,6 @@ class TableProcessor:
         values += (self.file, line, self.loaded_at, extra)
         for column, value in zip(self._columns, values, strict=True):
             column.append(value)
-        self.rows += 1
 
     def _quarantine(self, line: int | None, field: str | None, reason: str, disposition: str, text: str):
         self.quarantine.append(

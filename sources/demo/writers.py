@@ -331,17 +331,7 @@ class TableWriter:
             line = self._values_line(row) if self._csv_fmt else orjson.dumps(row) + b"\n"
             if warn:
                 self.stats.warnings[self.spec.name] += warn
-        # the common case, inlined: buffer the line
-        if self._fh is None:
-            self._open()
-        buf = self._buf
-        buf.append(line)
-        self.n += 1
-        self._in_file += 1
-        if len(buf) >= FLUSH_LINES:
-            self._flush()
-        if self._in_file >= self.rows_per_file:
-            self._rotate()
+        self._emit(line)
 
     def add_line(self, line: bytes, warn: int = 0, late: bool = False) -> None:
         """Write one JSON row that is already encoded (newline included); see ``add``."""
@@ -356,16 +346,7 @@ class TableWriter:
                 return
         elif warn:
             self.stats.warnings[self.spec.name] += warn
-        if self._fh is None:
-            self._open()
-        buf = self._buf
-        buf.append(line)
-        self.n += 1
-        self._in_file += 1
-        if len(buf) >= FLUSH_LINES:
-            self._flush()
-        if self._in_file >= self.rows_per_file:
-            self._rotate()
+        self._emit(line)
 
     def _add_special(self, line: bytes, warn: int, late: bool, *, duplicate: bool) -> None:
         """A line with warnings, held back (late) or sent twice."""

@@ -13,7 +13,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from sources import settings
 from sources.catalog import SourceSpec, catalog
 from sources.landing import make_source
-from sources.load import pipeline_for, prepare_warehouse, quarantine_counts
+from sources.load import last_run_summary, pipeline_for, prepare_warehouse
 
 GROUP = "sources"
 WAREHOUSE_POOL = "warehouse"  # one writer at a time on the DuckDB file
@@ -33,20 +33,17 @@ class RawTranslator(DagsterDltTranslator):
 
 def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult]:
     """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result."""
-    trace = pipeline.last_trace
-    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
-    load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
-    rejected, warnings = quarantine_counts(settings.warehouse_path(), load_ids)
+    summary = last_run_summary(pipeline, settings.warehouse_path())
     for result in results:
         table = result.asset_key.path[-1]
         extra = {
-            "rows_loaded": counts.get(table, 0),
-            "rows_rejected": rejected.get(table, 0),
-            "warnings": warnings.get(table, 0),
+            "rows_loaded": summary.rows.get(table, 0),
+            "rows_rejected": summary.rejected.get(table, 0),
+            "warnings": summary.warnings.get(table, 0),
         }
         for child in catalog()[result.asset_key.path[0]].tables:
             if child.parent == table:
-                extra[f"{child.name}_rows_loaded"] = counts.get(child.name, 0)
+                extra[f"{child.name}_rows_loaded"] = summary.rows.get(child.name, 0)
         yield MaterializeResult(asset_key=result.asset_key, metadata={**(result.metadata or {}), **extra})
 
 
