@@ -21,3 +21,6 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NURTURE_WAREHOUSE", str(root / "warehouse.duckdb"))
     monkeypatch.delenv("NURTURE_LANDING", raising=False)
     return root
+
+
+from tests.postgres import postgres_dsn  # noqa: E402,F401  (a session fixture for the tests that need a server)
