@@ -7,7 +7,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.identity_eval import PairCounts, count_pairs, evaluate, pairs_in, render, scores
+from orchestration.identity_eval import (
+    PairCounts,
+    count_pairs,
+    evaluate,
+    pairs_in,
+    reachable_groups,
+    render,
+    scores,
+)
 
 
 def test_pairs_in() -> None:
@@ -21,6 +29,11 @@ def test_count_pairs_perfect_split_and_false_merge() -> None:
     assert count_pairs(split) == PairCounts(same_person=3, same_contact=0, both=0)
     merged = [("p1", "c1"), ("p1", "c1"), ("p2", "c1")]
     assert count_pairs(merged) == PairCounts(same_person=1, same_contact=3, both=1)
+
+
+def test_reachable_groups_union_chains() -> None:
+    groups = reachable_groups([("a", "b"), ("c", "d"), ("b", "c"), ("x", "y")])
+    assert groups["a"] == groups["b"] == groups["c"] == groups["d"] != groups["x"] == groups["y"]
 
 
 def test_scores() -> None:
@@ -39,6 +52,13 @@ def tiny(tmp_path: Path) -> tuple[Path, Path]:
             "('phone', '+331', 'c2', false), ('email', 'b@x.com', 'c1', false), "
             "('email', 'info@x.com', null, true), ('anonymous_id', 'k9', 'c9', false)"
             ") as t(identifier_type, identifier_value, contact_id, is_blocked)"
+        )
+        con.execute(  # the records: one joins p1's address and cookie; p1's phone is on a record alone
+            "create table intermediate.int_identity__observations as select * from (values "
+            "('web', 'r1', 'email', 'a@x.com'), ('web', 'r1', 'anonymous_id', 'k1'), "
+            "('calls', 'r2', 'phone', '+331'), ('forms', 'r3', 'email', 'b@x.com'), "
+            "('forms', 'r3', 'email', 'info@x.com')"
+            ") as t(record_source, record_id, identifier_type, identifier_value)"
         )
     truth = tmp_path / "truth"
     truth.mkdir()
@@ -63,7 +83,8 @@ def test_evaluate_matches_the_pure_count(tiny: tuple[Path, Path]) -> None:
     assert result.precision == pytest.approx(1 / 3) and result.recall == pytest.approx(1 / 3)
     assert (result.identifiers, result.missing, result.blocked) == (4, 1, 0)
     assert (result.shared, result.shared_blocked) == (1, 1)
-    assert result.linked_recall == pytest.approx(1.0)  # p1's phone is alone in its contact
+    # the one pair records join (p1's address and cookie) is linked; p1's phone no record joins
+    assert result.reachable_pairs == 1 and result.reachable_recall == pytest.approx(1.0)
     text = render(result)
     assert "precision 33.33%" in text and "1 of 1" in text
 

@@ -27,6 +27,12 @@ link_limits as (
 
 ),
 
+role_identifiers as (
+
+    select * from {{ ref('identity_role_identifiers') }}
+
+),
+
 identifiers as (
 
     select
@@ -54,6 +60,22 @@ pattern_blocks as (
 
 ),
 
+-- role mailboxes speak for a team: a person's device or phone seen with their own address and their
+-- team's is not a shared device, so role identifiers do not count in another identifier's fan-out
+-- (they have tight limits of their own in the link limits)
+role_values as (
+
+    select distinct
+        identifiers.identifier_type,
+        identifiers.identifier_value
+    from identifiers
+    inner join role_identifiers
+        on
+            identifiers.identifier_type = role_identifiers.identifier_type
+            and identifiers.identifier_value like role_identifiers.value_pattern
+
+),
+
 linked_pairs as (
 
     select distinct
@@ -67,6 +89,11 @@ linked_pairs as (
             observed.record_source = linked.record_source
             and observed.record_id = linked.record_id
             and observed.identifier_type != linked.identifier_type
+    left join role_values
+        on
+            linked.identifier_type = role_values.identifier_type
+            and linked.identifier_value = role_values.identifier_value
+    where role_values.identifier_value is null
 
 ),
 
