@@ -127,6 +127,7 @@ interaction_matches as (
         interaction_rules.rule_kind,
         model_interactions.interaction_id,
         model_interactions.occurred_at,
+        model_interactions.occurred_on,
         interaction_rules.points,
         interaction_rules.cap_points,
         interaction_rules.cap_period,
@@ -151,10 +152,11 @@ message_events as (
         model_interactions.scoring_model,
         model_interactions.interaction_id,
         model_interactions.occurred_at,
+        model_interactions.occurred_on,
         message_types.message_role,
         sum(case when message_types.message_role = 'answer' then 1 else 0 end) over (
             partition by model_interactions.contact_id, model_interactions.scoring_model
-            order by model_interactions.occurred_at, model_interactions.interaction_id
+            order by model_interactions.occurred_on, model_interactions.occurred_at, model_interactions.interaction_id
             rows between unbounded preceding and current row
         ) as answers_so_far
     from model_interactions
@@ -170,9 +172,10 @@ unanswered_messages as (
         scoring_model,
         interaction_id,
         occurred_at,
+        occurred_on,
         row_number() over (
             partition by contact_id, scoring_model, answers_so_far
-            order by occurred_at, interaction_id
+            order by occurred_on, occurred_at, interaction_id
         ) as position_in_streak
     from message_events
     where message_role = 'message'
@@ -189,6 +192,7 @@ streak_matches as (
         streak_rules.rule_kind,
         unanswered_messages.interaction_id,
         unanswered_messages.occurred_at,
+        unanswered_messages.occurred_on,
         streak_rules.points,
         streak_rules.cap_points,
         streak_rules.cap_period,
@@ -216,8 +220,8 @@ running as (
         coalesce(sum(points) over (
             partition by
                 contact_id, scoring_model, rule_id,
-                {{ scoring_period_start('cap_period', 'occurred_at') }}
-            order by occurred_at, interaction_id
+                {{ scoring_period_start('cap_period', 'occurred_on') }}
+            order by occurred_on, occurred_at, interaction_id
             rows between unbounded preceding and 1 preceding
         ), 0) as points_before
     from matches
@@ -249,7 +253,7 @@ final as (
         rule_kind,
         interaction_id,
         occurred_at,
-        cast(occurred_at as date) as occurred_on,
+        occurred_on,
         cast(points as double) as rule_points,
         cast(earned_points as double) as raw_points,
         decays

@@ -1,6 +1,7 @@
 {#-
     The interactions scoring reads: every row of `fct_interactions` up to the end of the as-of day,
-    with the brand its source file belongs to (seed `scoring_brand_sources`: LIKE patterns on the
+    and the undated ones (`occurred_at` null: some exports carry no dates; they count as of the
+    as-of day, `occurred_on`), with the brand its source file belongs to (seed `scoring_brand_sources`: LIKE patterns on the
     file; the first pattern in alphabetical order of brand wins when several match; null when none).
 -#}
 
@@ -29,7 +30,7 @@ interactions_as_of as (
         content_theme,
         source_file
     from interactions
-    where occurred_at < {{ nurture_as_of_end() }}
+    where occurred_at < {{ nurture_as_of_end() }} or occurred_at is null
 
 ),
 
@@ -54,7 +55,8 @@ final as (
         interaction_id,
         contact_id,
         occurred_at,
-        cast(occurred_at as date) as occurred_on,
+        -- Undated records (exports without dates) count as of the as-of day.
+        coalesce(cast(occurred_at as date), {{ nurture_as_of() }}) as occurred_on,
         channel,
         interaction_type,
         content_theme,
