@@ -1,0 +1,104 @@
+{#-
+    One row per contact: its current lifecycle stage (as of the build date) and since when, with its
+    qualification, maturity and persona.
+-#}
+
+with
+
+history as (
+
+    select * from {{ ref('fct_contact_stage_history') }}
+    where is_current = true
+
+),
+
+evaluations as (
+
+    select * from {{ ref('int_lifecycle__stage_evaluations') }}
+    where evaluated_on = {{ nurture_as_of() }}
+
+),
+
+signals as (
+
+    select * from {{ ref('int_lifecycle__signals') }}
+
+),
+
+personas as (
+
+    select * from {{ ref('int_lifecycle__personas') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('int_lifecycle__settings') }}
+
+),
+
+contact_signals as (
+
+    select
+        contact_id,
+        max(case when signal = 'intent' then signal_on end) as last_intent_on,
+        max(case when signal = 'not_a_fit' then signal_on end) as last_not_a_fit_on,
+        max(case when signal in ('lead', 'sales') then signal_on end) as last_interest_on
+    from signals
+    group by contact_id
+
+),
+
+final as (
+
+    select
+        cast(history.contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(history.lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(history.valid_from as date) as stage_since,
+        cast(history.previous_stage as {{ dbt.type_string() }}) as previous_stage,
+        cast(
+            case
+                when evaluations.purchase_count > 0 then 'customer'
+                when
+                    contact_signals.last_not_a_fit_on is not null
+                    and (
+                        contact_signals.last_interest_on is null
+                        or contact_signals.last_not_a_fit_on >= contact_signals.last_interest_on
+                    )
+                    then 'not_a_fit'
+                when history.lifecycle_stage in ('mql', 'sql') then 'ready_for_sales'
+                else 'needs_more_qualification'
+            end as {{ dbt.type_string() }}
+        ) as qualification,
+        cast(
+            case
+                when history.lifecycle_stage = 'sql' then 'close_to_buying'
+                when
+                    {{ dbt.datediff('contact_signals.last_intent_on', nurture_as_of(), 'day') }}
+                    <= settings.intent_window_days
+                    then 'close_to_buying'
+                else 'researching'
+            end as {{ dbt.type_string() }}
+        ) as maturity,
+        cast(personas.persona as {{ dbt.type_string() }}) as persona,
+        cast(personas.persona_source as {{ dbt.type_string() }}) as persona_source,
+        cast(evaluations.purchase_count as bigint) as purchase_count,
+        cast(evaluations.last_lead_on as date) as last_lead_on,
+        cast(evaluations.last_mql_on as date) as mql_on,
+        cast(evaluations.last_sales_on as date) as last_sales_on,
+        cast(evaluations.first_purchase_on as date) as first_purchase_on,
+        cast(evaluations.last_purchase_on as date) as last_purchase_on,
+        cast(contact_signals.last_intent_on as date) as last_intent_on,
+        cast({{ nurture_as_of() }} as date) as as_of
+    from history
+    inner join evaluations
+        on history.contact_id = evaluations.contact_id
+    cross join settings
+    left join contact_signals
+        on history.contact_id = contact_signals.contact_id
+    left join personas
+        on history.contact_id = personas.contact_id
+
+)
+
+select * from final
