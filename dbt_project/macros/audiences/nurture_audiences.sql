@@ -45,11 +45,16 @@
 
 {#-
     An audience's parameter (`config: meta: <key>` in its YAML) inside its own model, e.g. a
-    look-back window. Missing: an error when dbt executes (while parsing, a placeholder 0).
+    look-back window. Missing: an error when dbt executes (while parsing, a placeholder 0). In a dbt
+    unit test, give the parameters as `overrides: vars:` (the test does not see the model's meta).
 -#}
 {% macro nurture_audience_param(key) -%}
     {%- set meta = config.get('meta', {}) or {} -%}
     {%- set value = meta.get(key) -%}
+    {%- if value is none and execute and model.resource_type == 'unit_test' -%}
+        {#- A dbt unit test renders the model with the test's config, without the model's meta. -#}
+        {%- set value = var(key, none) -%}
+    {%- endif -%}
     {%- if value is none -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(

@@ -11,12 +11,18 @@
 -- depends_on: {{ ref('aud_anonymous_abandoners') }}
 -- depends_on: {{ ref('aud_birthdays') }}
 -- depends_on: {{ ref('aud_buyers') }}
+-- depends_on: {{ ref('aud_churn_risk') }}
+-- depends_on: {{ ref('aud_high_potential_prospects') }}
+-- depends_on: {{ ref('aud_hot_leads') }}
 -- depends_on: {{ ref('aud_identified_abandoners') }}
+-- depends_on: {{ ref('aud_inactive_customers') }}
+-- depends_on: {{ ref('aud_lost_customers') }}
 -- depends_on: {{ ref('aud_movers') }}
 -- depends_on: {{ ref('aud_no_consent') }}
 -- depends_on: {{ ref('aud_preferred_channel') }}
 -- depends_on: {{ ref('aud_theme_affinity') }}
 -- depends_on: {{ ref('aud_unconverted_quotes') }}
+-- depends_on: {{ ref('aud_value_tiers') }}
 
 with
 
