@@ -34,7 +34,9 @@ def sync(
     if not names and not all_:
         for spec in specs.values():
             state = spec.disabled_reason or "ready"
-            typer.echo(f"{spec.name:<32} {spec.audience} -> {spec.destination} ({spec.kind}, {spec.mode}): {state}")
+            typer.echo(
+                f"{spec.name:<32} {spec.audience} -> {spec.destination} ({spec.kind}, {spec.mode}): {state}"
+            )
         return
     unknown = [n for n in names or [] if n not in specs]
     if unknown:

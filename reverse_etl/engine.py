@@ -102,7 +102,9 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as exc:
-        raise SyncError(f"cannot open the warehouse {path} for writing (is another process using it?): {exc}")
+        raise SyncError(
+            f"cannot open the warehouse {path} for writing (is another process using it?): {exc}"
+        ) from None
     con.execute(f"set memory_limit = '{settings_memory_limit()}'")
     return con
 
@@ -310,7 +312,8 @@ class Delivery:
         now = _now()
         self.con.execute("begin")
         self.con.execute(
-            f"update {S}.outbox set attempts = attempts + 1, last_error = ? where sync_name = ? and batch_key = ?",
+            f"update {S}.outbox set attempts = attempts + 1, last_error = ? "
+            "where sync_name = ? and batch_key = ?",
             [error, self.spec.name, key],
         )
         self._upsert_failures(key, "undelivered: " + error, False, now, only_rejected=False)
@@ -389,7 +392,8 @@ class Delivery:
             )
             counts = con.execute(
                 f"select count(*), count(*) filter (where exists (select 1 from _rej r "
-                f"where r.member_key = o.member_key)) from {S}.outbox o where sync_name = ? and batch_key = ?",
+                f"where r.member_key = o.member_key)) from {S}.outbox o "
+                "where sync_name = ? and batch_key = ?",
                 [sync, key],
             ).fetchone()
             con.execute(f"delete from {S}.outbox where sync_name = ? and batch_key = ?", [sync, key])
@@ -431,7 +435,16 @@ def run_sync(
         con.execute(
             f"insert into {S}.sync_runs (run_id, sync_name, audience, destination, destination_type, mode, "
             "dry_run, status, started_at) values (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-            [report.run_id, spec.name, spec.audience, spec.destination, spec.kind, spec.mode, dry_run, _now()],
+            [
+                report.run_id,
+                spec.name,
+                spec.audience,
+                spec.destination,
+                spec.kind,
+                spec.mode,
+                dry_run,
+                _now(),
+            ],
         )
         try:
             _run(con, spec, report, dry_run, sample_size, destination)

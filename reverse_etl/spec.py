@@ -209,6 +209,8 @@ def load_specs(directory: Path | None = None) -> dict[str, SyncSpec]:
     for path in sync_files(directory):
         spec = load_spec(path)
         if spec.name in specs:
-            raise ConfigError(f"{path}: sync name {spec.name!r} is also used by {specs[spec.name].source_file}")
+            raise ConfigError(
+                f"{path}: sync name {spec.name!r} is also used by {specs[spec.name].source_file}"
+            )
         specs[spec.name] = spec
     return specs

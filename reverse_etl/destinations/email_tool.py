@@ -53,7 +53,11 @@ class EmailTool(Destination):
             answer = self._segment({"members_to_remove": emails})
         else:
             members = [
-                {"email_address": r.identifier, "status_if_new": self.status_if_new, "merge_fields": r.payload}
+                {
+                    "email_address": r.identifier,
+                    "status_if_new": self.status_if_new,
+                    "merge_fields": r.payload,
+                }
                 for r in records
             ]
             body = {"members": members, "update_existing": True}

@@ -50,7 +50,8 @@ class Onsite(Destination):
         s = self.schema
         with conn, conn.cursor() as cur:
             cur.execute(
-                f"insert into {s}.applied_batches (idempotency_key) values (%s) on conflict do nothing", (key,)
+                f"insert into {s}.applied_batches (idempotency_key) values (%s) on conflict do nothing",
+                (key,),
             )
             if cur.rowcount == 0:
                 return {}  # applied before a crash: nothing to do

@@ -34,7 +34,9 @@ class SmsTool(Destination):
     def send(self, op: str, records: list[Record], key: str) -> dict[str, Rejection]:
         path = f"/v1/lists/{self.list_id}/contacts"
         if op == REMOVE:
-            answer = self.client.request("POST", path + "/remove", {"phones": [r.identifier for r in records]})
+            answer = self.client.request(
+                "POST", path + "/remove", {"phones": [r.identifier for r in records]}
+            )
         else:
             contacts = [{"phone": r.identifier, "attributes": r.payload} for r in records]
             answer = self.client.request("POST", path, {"contacts": contacts})
