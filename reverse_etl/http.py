@@ -69,6 +69,13 @@ class RateLimiter:
                 self._sleep(delay)
             self._sent.append(self._clock())
 
+    def completed(self) -> None:
+        """Move the newest request's time to its completion: the vendor counted it on arrival, somewhere
+        between the two, so counting from completion never runs ahead of the vendor's window."""
+        with self._lock:
+            if self._sent:
+                self._sent[-1] = max(self._sent[-1], self._clock())
+
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""
@@ -144,6 +151,9 @@ class HttpClient:
                 last = TransientError(f"{method} {url}: {exc}")
                 self._pause(attempt, None)
                 continue
+            finally:
+                if self.limiter:
+                    self.limiter.completed()
             if 200 <= response.status < 300:
                 return response
             message = f"{method} {url}: HTTP {response.status} {response.text[:500]}"

@@ -56,18 +56,19 @@ def write_policy(warehouse: Path, rows: list[dict]) -> None:
         cols = ", ".join(f"{k} {v}" for k, v in COLUMNS.items())
         con.execute(f"create or replace table marts.activation_policy ({cols})")
         if rows:
-            values = [
-                [
+            import pyarrow as pa
+
+            data = {
+                k: [
                     orjson.dumps(r[k], option=orjson.OPT_SORT_KEYS).decode()
                     if k == "attributes" and isinstance(r[k], dict)
                     else r[k]
-                    for k in COLUMNS
+                    for r in rows
                 ]
-                for r in rows
-            ]
-            con.executemany(
-                f"insert into marts.activation_policy values ({', '.join('?' * len(COLUMNS))})", values
-            )
+                for k in COLUMNS
+            }
+            con.register("_rows", pa.table(data))
+            con.execute(f"insert into marts.activation_policy select {', '.join(COLUMNS)} from _rows")
 
 
 def write_sync(folder: Path, name: str, **fields) -> Path:
