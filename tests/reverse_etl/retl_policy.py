@@ -71,9 +71,9 @@ def write_policy(warehouse: Path, rows: list[dict]) -> None:
             con.execute(f"insert into marts.activation_policy select {', '.join(COLUMNS)} from _rows")
 
 
-def write_sync(folder: Path, name: str, **fields) -> Path:
+def write_sync(folder: Path, file_name: str, **fields) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.yml"
+    path = folder / f"{file_name}.yml"
     path.write_text(yaml.safe_dump(fields, sort_keys=False))
     return path
 
