@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +31,14 @@ import pyarrow as pa
 from reverse_etl import ledger
 from reverse_etl.destinations import Destination, Record, Rejection
 from reverse_etl.destinations.base import REMOVE, UPDATE, UPSERT
-from reverse_etl.http import BatchRejected, TerminalError, TransientError
+from reverse_etl.http import BatchRejected, TransientError
 from reverse_etl.spec import SyncSpec
 from sources import settings
 
 POLICY_TABLE = "marts.activation_policy"
 S = ledger.SCHEMA
 ACTIONS = ("add", "change", "remove")
+IN_FLIGHT = 4  # batches queued to the sending thread ahead of their acknowledgement
 
 
 class SyncError(RuntimeError):
@@ -89,7 +92,7 @@ class SyncReport:
 
 
 def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
 
 
 def _now() -> datetime:
@@ -264,38 +267,76 @@ class Delivery:
             [self.spec.name],
         ).fetchall()
 
+    def records(self, key: str) -> list[Record]:
+        rows = self.con.execute(
+            f"select member_key, identifier, payload from {S}.outbox "
+            "where sync_name = ? and batch_key = ? order by member_key",
+            [self.spec.name, key],
+        ).fetchall()
+        return [Record(m, i, orjson.loads(p)) for m, i, p in rows]
+
     def run(self) -> bool:
-        """Deliver every pending batch; False when the destination is unavailable (the rest waits)."""
-        for key, op in self.pending_batches():
-            rows = self.con.execute(
-                f"select member_key, identifier, payload from {S}.outbox "
-                "where sync_name = ? and batch_key = ? order by member_key",
-                [self.spec.name, key],
-            ).fetchall()
-            records = [Record(m, i, orjson.loads(p)) for m, i, p in rows]
-            if not self.deliver(key, op, records):
-                return False
-        return True
+        """Deliver every pending batch; False when the destination is unavailable (the rest waits).
+
+        One thread sends batches in order while this one records the answers: up to ``IN_FLIGHT``
+        batches are queued ahead, and every answer that has arrived is acknowledged in one
+        transaction, so the ledger's writes do not slow the requests. A failed batch is handled here
+        (split, or kept pending) once the batches queued behind it have come back.
+        """
+        batches = iter(self.pending_batches())
+        queued: deque[tuple[str, str, list[Record], Future]] = deque()
+        ok, more = True, True
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-send") as sender:
+            while True:
+                while ok and more and len(queued) < min(IN_FLIGHT, self.dest.in_flight):
+                    nxt = next(batches, None)
+                    if nxt is None:
+                        more = False
+                        break
+                    key, op = nxt
+                    records = self.records(key)
+                    queued.append((key, op, records, sender.submit(self.dest.send, op, records, key)))
+                if not queued:
+                    return ok
+                wait([queued[0][3]])
+                done = [queued.popleft()]
+                failed = done[0][3].exception() is not None
+                while queued and (failed or queued[0][3].done()):
+                    wait([queued[0][3]])  # after a failure, let the queued batches come back first
+                    done.append(queued.popleft())
+                answered = [(key, f.result()) for key, _, _, f in done if f.exception() is None]
+                if answered:
+                    self.acknowledge(
+                        [k for k, _ in answered], {m: r for _, rej in answered for m, r in rej.items()}
+                    )
+                for key, op, records, future in done:
+                    if future.exception() is not None and ok:
+                        ok = self.handle_failure(key, op, records, future.exception())
+                    elif future.exception() is not None:
+                        self.undelivered(key, _short(future.exception()))
 
     def deliver(self, key: str, op: str, records: list[Record]) -> bool:
+        """Send one batch from this thread (used for the halves of a split batch)."""
         try:
             rejections = self.dest.send(op, records, key)
-        except BatchRejected as exc:
+        except Exception as exc:
+            return self.handle_failure(key, op, records, exc)
+        self.acknowledge([key], rejections)
+        return True
+
+    def handle_failure(self, key: str, op: str, records: list[Record], exc: BaseException) -> bool:
+        if isinstance(exc, BatchRejected):
             if len(records) == 1:
-                self.acknowledge(key, {records[0].member_key: Rejection(_short(exc), True)})
+                self.acknowledge([key], {records[0].member_key: Rejection(_short(exc), True)})
                 return True
             middle = len(records) // 2
             halves = [records[:middle], records[middle:]]
             self.split(key, halves)
             return all(self.deliver(f"{key}.{i}", op, half) for i, half in enumerate(halves))
-        except TransientError as exc:
-            self.undelivered(key, _short(exc))
+        self.undelivered(key, _short(exc))
+        if isinstance(exc, TransientError):
             return False
-        except TerminalError as exc:
-            self.undelivered(key, _short(exc))
-            raise
-        self.acknowledge(key, rejections)
-        return True
+        raise exc
 
     def split(self, key: str, halves: list[list[Record]]) -> None:
         """Persist the split before sending the halves, so a resend after a crash repeats it."""
@@ -316,10 +357,10 @@ class Delivery:
             "where sync_name = ? and batch_key = ?",
             [error, self.spec.name, key],
         )
-        self._upsert_failures(key, "undelivered: " + error, False, now, only_rejected=False)
+        self._upsert_failures([key], "undelivered: " + error, False, now, only_rejected=False)
         self.con.execute("commit")
 
-    def _upsert_failures(self, key, reason, terminal, now, only_rejected: bool) -> None:
+    def _upsert_failures(self, keys: list[str], reason, terminal, now, only_rejected: bool) -> None:
         source = (
             f"select o.*, r.reason, r.terminal from {S}.outbox o join _rej r using (member_key)"
             if only_rejected
@@ -330,17 +371,18 @@ class Delivery:
             f"""
             insert into {S}.failed_records
             select sync_name, member_key, action, payload_hash, reason, terminal, 1, ?, ?, ?
-            from ({source}) where sync_name = ? and batch_key = ?
+            from ({source}) where sync_name = ? and list_contains(?, batch_key)
             on conflict (sync_name, member_key) do update set
                 action = excluded.action, payload_hash = excluded.payload_hash, reason = excluded.reason,
                 terminal = excluded.terminal, attempts = failed_records.attempts + 1,
                 last_failed_at = excluded.last_failed_at, run_id = excluded.run_id
             """,
-            [now, now, self.run_id, *params, self.spec.name, key],
+            [now, now, self.run_id, *params, self.spec.name, keys],
         )
 
-    def acknowledge(self, key: str, rejections: dict[str, Rejection]) -> None:
-        """One transaction: delivered records to the state, rejected ones to failed_records, both logged."""
+    def acknowledge(self, keys: list[str], rejections: dict[str, Rejection]) -> None:
+        """One transaction for the answered batches: delivered records to the state, rejected ones to
+        failed_records, both logged."""
         con, sync, now = self.con, self.spec.name, _now()
         rej = pa.table(
             {
@@ -353,7 +395,7 @@ class Delivery:
         try:
             con.execute("begin")
             delivered = f"""
-                from {S}.outbox o where o.sync_name = $sync and o.batch_key = $key
+                from {S}.outbox o where o.sync_name = $sync and list_contains($keys, o.batch_key)
                 and not exists (select 1 from _rej r where r.member_key = o.member_key)"""
             con.execute(
                 f"""
@@ -365,19 +407,19 @@ class Delivery:
                     payload_hash = excluded.payload_hash, synced_at = excluded.synced_at,
                     run_id = excluded.run_id
                 """,
-                {"sync": sync, "key": key, "now": now, "run": self.run_id},
+                {"sync": sync, "keys": keys, "now": now, "run": self.run_id},
             )
             con.execute(
                 f"""delete from {S}.sync_state where sync_name = $sync and member_key in (
                     select member_key {delivered} and o.op = '{REMOVE}')""",
-                {"sync": sync, "key": key},
+                {"sync": sync, "keys": keys},
             )
             con.execute(
                 f"""delete from {S}.failed_records where sync_name = $sync and member_key in (
                     select member_key {delivered})""",
-                {"sync": sync, "key": key},
+                {"sync": sync, "keys": keys},
             )
-            self._upsert_failures(key, None, None, now, only_rejected=True)
+            self._upsert_failures(keys, None, None, now, only_rejected=True)
             con.execute(
                 f"""
                 insert into {S}.sync_records
@@ -386,17 +428,19 @@ class Delivery:
                     o.batch_key, r.reason, r.terminal, o.old_payload,
                     case when o.op = '{REMOVE}' then null else o.payload end, $now
                 from {S}.outbox o left join _rej r using (member_key)
-                where o.sync_name = $sync and o.batch_key = $key
+                where o.sync_name = $sync and list_contains($keys, o.batch_key)
                 """,
-                {"sync": sync, "key": key, "now": now, "run": self.run_id},
+                {"sync": sync, "keys": keys, "now": now, "run": self.run_id},
             )
             counts = con.execute(
                 f"select count(*), count(*) filter (where exists (select 1 from _rej r "
                 f"where r.member_key = o.member_key)) from {S}.outbox o "
-                "where sync_name = ? and batch_key = ?",
-                [sync, key],
+                "where sync_name = ? and list_contains(?, batch_key)",
+                [sync, keys],
             ).fetchone()
-            con.execute(f"delete from {S}.outbox where sync_name = ? and batch_key = ?", [sync, key])
+            con.execute(
+                f"delete from {S}.outbox where sync_name = ? and list_contains(?, batch_key)", [sync, keys]
+            )
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

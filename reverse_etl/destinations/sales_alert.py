@@ -21,6 +21,7 @@ class SalesAlert(Destination):
     modes = frozenset({"add-only"})
     guarantee = "at-least-once: incoming webhooks take no idempotency key (one message may repeat)"
     needs = ("url",)
+    in_flight = 1  # no idempotency key: at most one message can be repeated after a crash
 
     def __init__(self, config, sync_name, audience):
         super().__init__(config, sync_name, audience)
