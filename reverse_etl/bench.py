@@ -97,6 +97,7 @@ class _LimitedServer:
         window: deque[float] = deque()
         lock = threading.Lock()
         self.accepted = self.throttled = 0
+        self.first = self.last = 0.0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +113,8 @@ class _LimitedServer:
                     ok = len(window) < limit
                     if ok:
                         window.append(now)
+                        outer.first = outer.first or now
+                        outer.last = now
                         outer.accepted += len(orjson.loads(body)["inputs"])
                     else:
                         outer.throttled += 1
@@ -138,11 +141,14 @@ def bench_throughput(path, records: int, limit: int, per: float, echo=print) -> 
     finally:
         server.httpd.shutdown()
     ceiling = limit * 100 / per  # records per second the vendor's limit allows at 100 per request
-    rate = report.delivered / report.seconds
+    # sending time: first to last accepted request, plus the one request interval the last one uses
+    sending = server.last - server.first + per / limit
+    rate = server.accepted / sending
     echo(
-        f"throughput: {report.delivered:,} records in {report.seconds:.1f} s = {rate:,.0f} records/s, "
+        f"throughput: {server.accepted:,} records sent in {sending:.1f} s = {rate:,.0f} records/s, "
         f"{rate / ceiling:.0%} of the limit ({limit} requests per {per:g} s x 100 = {ceiling:,.0f}/s); "
-        f"{server.throttled} answered 429"
+        f"{server.throttled} answered 429; the whole sync {report.seconds:.1f} s "
+        f"({report.delivered / report.seconds:,.0f} records/s with diff, outbox and log)"
     )
     return {"records_per_s": rate, "share_of_limit": rate / ceiling, "throttled": server.throttled}
 
@@ -151,9 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--changed", type=float, default=0.01)
-    parser.add_argument("--records", type=int, default=30_000, help="records for the throughput run")
+    parser.add_argument("--records", type=int, default=20_000, help="records for the throughput run")
     parser.add_argument("--limit", type=int, default=100, help="requests per window (CRM-style: 100)")
-    parser.add_argument("--per", type=float, default=10.0, help="window in seconds (CRM-style: 10)")
+    parser.add_argument("--per", type=float, default=5.0, help="window in seconds (the CRM's is 10)")
     args = parser.parse_args(argv)
     settings.quiet_telemetry()
     folder = settings.data_dir() / "bench-retl"

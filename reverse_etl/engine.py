@@ -38,7 +38,7 @@ from sources import settings
 POLICY_TABLE = "marts.activation_policy"
 S = ledger.SCHEMA
 ACTIONS = ("add", "change", "remove")
-IN_FLIGHT = 4  # batches queued to the sending thread ahead of their acknowledgement
+IN_FLIGHT = 16  # batches queued to the sending thread ahead of their acknowledgement
 
 
 class SyncError(RuntimeError):

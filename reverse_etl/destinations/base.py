@@ -40,7 +40,7 @@ class Destination:
     modes: ClassVar[frozenset[str]]  # sync modes this destination supports
     guarantee: ClassVar[str]  # what a resend after a crash does (see the README)
     needs: ClassVar[tuple[str, ...]] = ()  # config keys that must be set for the sync to run
-    in_flight: ClassVar[int] = 4  # batches sent ahead of their acknowledgement (1: one at a time)
+    in_flight: ClassVar[int] = 16  # batches sent ahead of their acknowledgement (1: one at a time)
 
     def __init__(self, config: dict[str, Any], sync_name: str, audience: str):
         self.config = config
