@@ -291,5 +291,11 @@ def bench(
     run_benchmark(events=events, seed=seed, workdir=workdir, echo=typer.echo, build=dbt_build)
 
 
+# Reverse ETL: the command's logic lives in its own package.
+from reverse_etl.cli import sync as _sync  # noqa: E402
+
+app.command("sync")(_sync)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -10,6 +10,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from orchestration.defs import dbt as dbt_defs
 from orchestration.defs import dlt as dlt_defs
+from orchestration.defs import reverse_etl as reverse_etl_defs
 from sources import settings
 
 NURTURE_JOB = "nurture"
@@ -35,6 +36,7 @@ def build_definitions() -> Definitions:
     return Definitions.merge(
         dlt_defs.build_defs(),
         dbt_defs.build_defs(),
+        reverse_etl_defs.build_defs(),
         Definitions(jobs=jobs, executor=in_process_executor),
     )
 
