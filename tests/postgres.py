@@ -52,7 +52,9 @@ def postgres_dsn():
         return
     bindir = _bindir()
     if bindir is None:
-        message = "PostgreSQL server binaries not found (install postgresql, or set NURTURE_TEST_POSTGRES_DSN)"
+        message = (
+            "PostgreSQL server binaries not found (install postgresql, or set NURTURE_TEST_POSTGRES_DSN)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -69,7 +71,9 @@ def postgres_dsn():
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
-        _as_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
+        _as_user(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
+        ),
         check=True,
         capture_output=True,
     )
