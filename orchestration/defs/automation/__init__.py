@@ -144,7 +144,9 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
     all_raw = [k for keys in raw.values() for k in keys]
     frequent_job = define_asset_job(
         FREQUENT_JOB,
-        selection=AssetSelection.assets(*all_raw).downstream() - daily_selection(cfg.daily_tags),
+        selection=(
+            AssetSelection.assets(*all_raw).downstream() - daily_selection(cfg.daily_tags)
+        ).materializable(),
         description="New landing files loaded, the models they feed rebuilt (daily-tagged models excluded).",
         tags=cfg.run_tags,
     )
