@@ -140,6 +140,7 @@ def run_job(job_name: str | None = None, instance=None, log_file: Path | None = 
     from dagster import DagsterInstance
 
     from orchestration.definitions import NURTURE_JOB, build_definitions
+    from orchestration.defs.alerts import alert_failed_run
     from orchestration.defs.quality import pending_checks
     from orchestration.summary import summarise
 
@@ -157,6 +158,7 @@ def run_job(job_name: str | None = None, instance=None, log_file: Path | None = 
             stack.enter_context(contextlib.redirect_stdout(stream))
             stack.enter_context(contextlib.redirect_stderr(stream))
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    alert_failed_run(result)  # no sensor daemon watches an in-process run
     return summarise(result, groups, [p.render() for p in pending_checks(specs)])
 
 

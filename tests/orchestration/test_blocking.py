@@ -84,3 +84,19 @@ def test_a_bad_file_fails_its_blocking_check_and_nothing_downstream_is_built(dat
     assert len(runs) == 1 and runs[0]["run_id"] == result.run_id and runs[0]["job_name"] == NURTURE_JOB
     assert any(check in step or "web_events" in step for step in runs[0]["failed_steps"]), runs[0]
     assert "text" in runs[0] and result.run_id[:8] in runs[0]["text"]
+
+
+def test_nurture_run_reports_the_failed_check_and_alerts_without_a_daemon(data_dir, webhook):
+    write_jsonl(data_dir / "landing" / "web_events" / "tracker.jsonl", bad_file("future"))
+    from orchestration.cli import run_job
+
+    summary = run_job(instance=DagsterInstance.ephemeral(), log_file=data_dir / "logs" / "run.log")
+    assert not summary.success and summary.checks_failed >= 1
+    assert any("web/web_events: no_future_web_events" in line for line in summary.failed_checks)
+    assert summary.models_built == 0
+    text = summary.render()
+    assert "failed: web/web_events: no_future_web_events" in text and "run FAILED" in text
+    assert "waiting for their table" in text or not summary.pending_checks
+    (run_alert,) = webhook.of_kind("run_failure")
+    assert run_alert["job_name"] == "nurture" and run_alert["failed_steps"]
+    assert [a["check"] for a in webhook.of_kind("check_failure")] == ["no_future_web_events"]

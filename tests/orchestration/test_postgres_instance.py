@@ -83,8 +83,10 @@ def test_a_run_is_stored_in_postgres_and_read_back_by_another_instance(postgres_
         assert latest is not None and latest.run_id == run_id
     # and the rows are in PostgreSQL itself
     url = urlparse(postgres_dsn)
-    with psycopg2.connect(url._replace(path="/nurture_dagster_test").geturl()) as con:
-        with con.cursor() as cur:
-            cur.execute("select count(*) from runs where run_id = %s", (run_id,))
-            assert cur.fetchone()[0] == 1
-    con.close()
+    con = psycopg2.connect(url._replace(path="/nurture_dagster_test").geturl())
+    try:
+        cur = con.cursor()
+        cur.execute("select count(*) from runs where run_id = %s", (run_id,))
+        assert cur.fetchone()[0] == 1
+    finally:
+        con.close()

@@ -31,5 +31,23 @@ def alert_on_run_failure(context: RunFailureSensorContext):
     post(failure_payload(context))
 
 
+def alert_failed_run(result) -> bool:
+    """For runs executed in-process (``nurture run``), where no sensor daemon watches: post the failure."""
+    if result.success:
+        return False
+    run = result.dagster_run
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE" and e.step_key]
+    event = result.get_run_failure_event()
+    return post(
+        run_failure_payload(
+            run_id=run.run_id,
+            job_name=run.job_name,
+            message=event.message or "",
+            failed_steps=steps,
+            tags=run.tags,
+        )
+    )
+
+
 def build_defs() -> Definitions:
     return Definitions(sensors=[alert_on_run_failure])
