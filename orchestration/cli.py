@@ -140,11 +140,14 @@ def run_job(job_name: str | None = None, instance=None, log_file: Path | None = 
     from dagster import DagsterInstance
 
     from orchestration.definitions import NURTURE_JOB, build_definitions
+    from orchestration.defs.alerts import alert_failed_run
+    from orchestration.defs.quality import pending_checks
     from orchestration.summary import summarise
 
     defs = build_definitions()
     job = defs.resolve_job_def(job_name or NURTURE_JOB)
-    groups = {spec.key: spec.group_name for spec in defs.resolve_all_asset_specs()}
+    specs = defs.resolve_all_asset_specs()
+    groups = {spec.key: spec.group_name for spec in specs}
     if instance is None:
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -155,7 +158,8 @@ def run_job(job_name: str | None = None, instance=None, log_file: Path | None = 
             stack.enter_context(contextlib.redirect_stdout(stream))
             stack.enter_context(contextlib.redirect_stderr(stream))
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
-    return summarise(result, groups)
+    alert_failed_run(result)  # no sensor daemon watches an in-process run
+    return summarise(result, groups, [p.render() for p in pending_checks(specs)])
 
 
 def _run_log() -> Path:

@@ -2,14 +2,19 @@
 
 Each folder of ``orchestration/defs/`` contributes its assets and resources; this module merges them
 and adds the jobs. Runs execute in one process, one step at a time: DuckDB allows one writer per file.
+Quality checks and automation are built from the asset graph of the loads and the dbt manifest, so
+new models get their checks and schedules without a list to maintain.
 """
 
 from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from orchestration.defs import alerts as alerts_defs
+from orchestration.defs import automation as automation_defs
 from orchestration.defs import dbt as dbt_defs
 from orchestration.defs import dlt as dlt_defs
+from orchestration.defs import quality as quality_defs
 from orchestration.defs import reverse_etl as reverse_etl_defs
 from sources import settings
 
@@ -33,10 +38,12 @@ def build_definitions() -> Definitions:
             description="dbt build only.",
         ),
     ]
+    assets = Definitions.merge(dlt_defs.build_defs(), dbt_defs.build_defs(), reverse_etl_defs.build_defs())
     return Definitions.merge(
-        dlt_defs.build_defs(),
-        dbt_defs.build_defs(),
-        reverse_etl_defs.build_defs(),
+        assets,
+        quality_defs.build_defs(assets.resolve_all_asset_specs()),
+        automation_defs.build_defs(assets.resolve_asset_graph(), dbt_defs.DBT_OP),
+        alerts_defs.build_defs(),
         Definitions(jobs=jobs, executor=in_process_executor),
     )
 

@@ -19,6 +19,9 @@ class RunSummary:
     checks_warned: int = 0
     checks_failed: int = 0
     failed_steps: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)  # "asset: check: what it saw"
+    failed_checks: list[str] = field(default_factory=list)
+    pending_checks: list[str] = field(default_factory=list)  # checks waiting for their asset
 
     @property
     def rows_loaded(self) -> int:
@@ -39,6 +42,12 @@ class RunSummary:
         out.append(
             f"checks: {self.checks_passed} passed, {self.checks_warned} warned, {self.checks_failed} failed"
         )
+        for title, items in (("warned", self.warned_checks), ("failed", self.failed_checks)):
+            for item in items:
+                out.append(f"  {title}: {item}")
+        if self.pending_checks:
+            out.append(f"checks waiting for their table (not built yet): {len(self.pending_checks)}")
+            out += [f"  {item}" for item in self.pending_checks]
         if self.failed_steps:
             out.append(f"failed steps: {', '.join(self.failed_steps)}")
         out.append("run " + ("succeeded" if self.success else "FAILED"))
@@ -50,9 +59,16 @@ def _int(value) -> int:
     return int(raw) if isinstance(raw, int | float) else 0
 
 
-def summarise(result: ExecuteInProcessResult, groups: dict) -> RunSummary:
-    """``groups`` maps each asset key to its group (sources, seeds, staging, ...)."""
-    summary = RunSummary(success=result.success)
+def _check_line(evaluation) -> str:
+    text = (evaluation.description or "").replace("\n", " ")
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}" + (f": {text}" if text else "")
+
+
+def summarise(result: ExecuteInProcessResult, groups: dict, pending: list[str] | None = None) -> RunSummary:
+    """``groups`` maps each asset key to its group (sources, seeds, staging, ...); ``pending`` lists
+    the checks that wait for an asset not in the graph yet."""
+    summary = RunSummary(success=result.success, pending_checks=list(pending or []))
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         key = mat.asset_key
@@ -75,7 +91,9 @@ def summarise(result: ExecuteInProcessResult, groups: dict) -> RunSummary:
             summary.checks_passed += 1
         elif evaluation.severity.value == "WARN":
             summary.checks_warned += 1
+            summary.warned_checks.append(_check_line(evaluation))
         else:
             summary.checks_failed += 1
+            summary.failed_checks.append(_check_line(evaluation))
     summary.failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     return summary

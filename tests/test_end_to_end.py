@@ -93,3 +93,21 @@ def test_running_the_job_again_loads_nothing_new(demo_run, monkeypatch):
     assert summary.rows_loaded == 0 and summary.rows_rejected == 0
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.web_events").fetchone()[0] == before
+
+
+def test_the_demo_run_ran_the_quality_checks_in_its_instance(demo_run):
+    """The great-expectations suites and source freshness ran on the whole graph, and passed."""
+    from dagster import AssetCheckKey, AssetKey
+
+    data, out, env = demo_run
+    web = AssetKey(["web", "web_events"])
+    keys = [
+        AssetCheckKey(web, "no_future_web_events"),
+        AssetCheckKey(web, "unique_event_id"),
+        AssetCheckKey(web, "freshness_check"),
+        AssetCheckKey(AssetKey(["crm", "crm_contacts"]), "valid_email_rate"),
+    ]
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    assert set(latest) == set(keys)
+    assert {record.status.value for record in latest.values()} == {"SUCCEEDED"}

@@ -16,11 +16,18 @@ def test_definitions_load_in_a_bare_environment(tmp_path):
     code = (
         "from orchestration.definitions import defs\n"
         "job = defs.resolve_job_def('nurture')\n"
+        "print(sorted(j.name for j in defs.jobs))\n"
+        "print(sorted(s.name for s in defs.schedules))\n"
+        "print(sorted(s.name for s in defs.sensors))\n"
         "print(len(defs.resolve_all_asset_specs()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert int(out.stdout.strip().splitlines()[-1]) > len(all_tables())
+    *_, jobs, schedules, sensors, count = out.stdout.strip().splitlines()
+    assert int(count) > len(all_tables())
+    assert eval(jobs) == ["build", "daily", "frequent", "load", "nurture"]
+    assert eval(schedules) == ["daily_schedule", "frequent_schedule"]
+    assert eval(sensors) == ["alert_on_run_failure", "freshness_checks_sensor", "landing_sensor"]
 
 
 def test_every_raw_table_is_an_asset_read_by_its_staging_model(data_dir):
@@ -40,3 +47,8 @@ def test_every_raw_table_is_an_asset_read_by_its_staging_model(data_dir):
     assert {"sources", "staging"} <= groups
     checks = list(graph.asset_check_keys)
     assert len(checks) > 50  # dbt tests are asset checks
+    # great-expectations suites and source freshness are asset checks on the raw tables; error ones block
+    web = AssetKey(["web", "web_events"])
+    on_web = {k.name: graph.get_check_spec(k) for k in checks if k.asset_key == web}
+    assert {"no_future_web_events", "unique_event_id", "freshness_check"} <= set(on_web)
+    assert on_web["no_future_web_events"].blocking and not on_web["freshness_check"].blocking

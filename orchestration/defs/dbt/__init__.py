@@ -4,10 +4,11 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetSpec, Definitions
+from dagster import AssetExecutionContext, AssetSpec, Config, Definitions
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -21,6 +22,7 @@ from orchestration.defs.dlt import WAREHOUSE_POOL
 from sources import settings
 
 PROJECT_DIR = settings.DBT_PROJECT_DIR
+DBT_OP = "dbt_models"
 WATCHED = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
 
 
@@ -63,6 +65,13 @@ def ensure_manifest(project: DbtProject) -> Path:
     return manifest
 
 
+class DbtBuildConfig(Config):
+    """Run options: the daily schedule sets ``as_of`` to its day (the dbt var every time rule reads)."""
+
+    as_of: str | None = None  # YYYY-MM-DD; unset: today
+    full_refresh: bool = False
+
+
 class ModelTranslator(DagsterDbtTranslator):
     """Groups follow the folders: staging, intermediate, marts (and seeds)."""
 
@@ -89,9 +98,19 @@ def build_defs() -> Definitions:
     manifest = ensure_manifest(project)
     translator = ModelTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
-    @dbt_assets(manifest=manifest, project=project, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
-    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(build_args(), context=context).stream()
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+        name=DBT_OP,
+    )
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+        if config.as_of:
+            date.fromisoformat(config.as_of)  # a clear error for anything but YYYY-MM-DD
+        variables = {"as_of": config.as_of} if config.as_of else None
+        args = build_args(full_refresh=config.full_refresh, vars=variables)
+        yield from dbt.cli(args, context=context).stream()
 
     return Definitions(
         assets=[dbt_models],

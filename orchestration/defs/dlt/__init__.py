@@ -6,7 +6,14 @@ lineage runs from each raw table into the staging models that read it.
 
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Definitions, MaterializeResult
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Definitions,
+    MaterializeResult,
+    TimestampMetadataValue,
+)
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
@@ -31,9 +38,32 @@ class RawTranslator(DagsterDltTranslator):
         )
 
 
+LAST_UPDATED = "dagster/last_updated_timestamp"  # read by the freshness checks (defs/quality)
+
+
+def newest_loaded_at(tables: list[str]) -> dict[str, float]:
+    """The newest ``loaded_at`` of each raw table (epoch seconds): when data last arrived in it."""
+    import duckdb
+
+    found: dict[str, float] = {}
+    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
+        for table in tables:
+            try:
+                row = con.execute(
+                    f"select epoch(max(loaded_at)) from {settings.RAW_DATASET}.{table}"
+                ).fetchone()
+            except duckdb.CatalogException:
+                continue
+            if row and row[0] is not None:
+                found[table] = float(row[0])
+    return found
+
+
 def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult]:
-    """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result."""
+    """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result,
+    and when data last arrived in it (so freshness reflects new data, not merely a run)."""
     summary = last_run_summary(pipeline, settings.warehouse_path())
+    newest = newest_loaded_at([r.asset_key.path[-1] for r in results])
     for result in results:
         table = result.asset_key.path[-1]
         extra = {
@@ -41,6 +71,8 @@ def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult
             "rows_rejected": summary.rejected.get(table, 0),
             "warnings": summary.warnings.get(table, 0),
         }
+        if table in newest:
+            extra[LAST_UPDATED] = TimestampMetadataValue(newest[table])
         for child in catalog()[result.asset_key.path[0]].tables:
             if child.parent == table:
                 extra[f"{child.name}_rows_loaded"] = summary.rows.get(child.name, 0)

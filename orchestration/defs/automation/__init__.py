@@ -1,0 +1,221 @@
+"""When things run: a frequent job (new files loaded, the models they feed rebuilt), a daily full
+build with that day's ``as_of``, a sensor that starts a load when files land, and retries.
+
+The rules are in ``automation.yml``. Selections are computed from the asset graph (the dbt manifest
+and the loads), so new models are picked up without a list to maintain here.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    Definitions,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+    sensor,
+)
+
+from orchestration.defs.automation.landing import (
+    cursor_of,
+    loaded_files,
+    new_files,
+    parse_cursor,
+    run_key,
+    scan_landing,
+)
+from orchestration.defs.dlt import GROUP as RAW_GROUP
+from sources import settings
+from sources.catalog import catalog
+
+AUTOMATION_FILE = Path(__file__).parent / "automation.yml"
+FREQUENT_JOB = "frequent"
+DAILY_JOB = "daily"
+LANDING_SENSOR = "landing_sensor"
+AS_OF_TAG = "nurture/as_of"
+
+
+@dataclass(frozen=True)
+class Automation:
+    timezone: str
+    max_retries: int
+    retry_strategy: str
+    frequent_cron: str
+    daily_tags: tuple[str, ...]
+    daily_cron: str
+    as_of_offset_days: int
+    sensor_interval: int
+    start_automatically: bool
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        return {"dagster/max_retries": str(self.max_retries), "dagster/retry_strategy": self.retry_strategy}
+
+
+def load_automation(path: Path = AUTOMATION_FILE) -> Automation:
+    doc = yaml.safe_load(path.read_text()) or {}
+
+    def need(section: str, key: str) -> Any:
+        value = (doc.get(section) or {}).get(key)
+        if value is None:
+            raise ValueError(f"{path.name}: `{section}.{key}` is required")
+        return value
+
+    strategy = (doc.get("retries") or {}).get("strategy", "FROM_FAILURE")
+    if strategy not in ("FROM_FAILURE", "ALL_STEPS"):
+        raise ValueError(f"{path.name}: retries.strategy is FROM_FAILURE or ALL_STEPS, got {strategy!r}")
+    return Automation(
+        timezone=doc.get("timezone", "UTC"),
+        max_retries=int((doc.get("retries") or {}).get("max_retries", 0)),
+        retry_strategy=strategy,
+        frequent_cron=need("frequent", "cron"),
+        daily_tags=tuple((doc.get("frequent") or {}).get("daily_tags") or ()),
+        daily_cron=need("daily", "cron"),
+        as_of_offset_days=int((doc.get("daily") or {}).get("as_of_offset_days", 0)),
+        sensor_interval=int((doc.get("landing_sensor") or {}).get("minimum_interval_seconds", 60)),
+        start_automatically=bool(doc.get("start_automatically", False)),
+    )
+
+
+def landing_assets(graph) -> dict[str, list[AssetKey]]:
+    """Raw-table assets per source: the keys a load of that source materializes (and its child tables)."""
+    keys: dict[str, list[AssetKey]] = {}
+    for name, spec in catalog().items():
+        for table in spec.tables:
+            key = AssetKey([name, table.name])
+            if graph.has(key):
+                keys.setdefault(name, []).append(key)
+    return keys
+
+
+def downstream_keys(graph, start: Iterable[AssetKey], daily_tags: Iterable[str]) -> list[AssetKey]:
+    """Materializable assets at or downstream of ``start``, minus daily-tagged ones and what they feed."""
+    tags = set(daily_tags)
+    seen: set[AssetKey] = set()
+    stack = [k for k in start if graph.has(k)]
+    daily: set[AssetKey] = set()
+    while stack:
+        key = stack.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        node = graph.get(key)
+        parents_daily = any(p in daily for p in node.parent_keys)
+        if tags & set(node.tags or {}) or parents_daily:
+            daily.add(key)
+        stack.extend(node.child_keys)
+    # A second pass: an asset reached before its daily parent was marked.
+    changed = True
+    while changed:
+        changed = False
+        for key in seen - daily:
+            if any(p in daily for p in graph.get(key).parent_keys):
+                daily.add(key)
+                changed = True
+    return sorted((k for k in seen - daily if graph.get(k).is_materializable), key=lambda k: k.path)
+
+
+def daily_selection(tags: Iterable[str]) -> AssetSelection:
+    selection = AssetSelection.assets()
+    for tag in tags:
+        selection = selection | AssetSelection.tag(tag, "")
+    return selection.downstream()
+
+
+def daily_run_config(day, dbt_op: str) -> dict:
+    return {"ops": {dbt_op: {"config": {"as_of": day.isoformat()}}}}
+
+
+def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
+    cfg = load_automation(path)
+    raw = landing_assets(graph)
+    all_raw = [k for keys in raw.values() for k in keys]
+    frequent_job = define_asset_job(
+        FREQUENT_JOB,
+        selection=(
+            AssetSelection.assets(*all_raw).downstream() - daily_selection(cfg.daily_tags)
+        ).materializable(),
+        description="New landing files loaded, the models they feed rebuilt (daily-tagged models excluded).",
+        tags=cfg.run_tags,
+    )
+    daily_job = define_asset_job(
+        DAILY_JOB,
+        selection=AssetSelection.all(),
+        description=(
+            "Everything, with the dbt var as_of set to the scheduled day: score and stage history, tiers."
+        ),
+        tags=cfg.run_tags,
+    )
+    schedule_status = (
+        DefaultScheduleStatus.RUNNING if cfg.start_automatically else DefaultScheduleStatus.STOPPED
+    )
+    sensor_status = DefaultSensorStatus.RUNNING if cfg.start_automatically else DefaultSensorStatus.STOPPED
+    frequent_schedule = ScheduleDefinition(
+        name="frequent_schedule",
+        job=frequent_job,
+        cron_schedule=cfg.frequent_cron,
+        execution_timezone=cfg.timezone,
+        default_status=schedule_status,
+        description="Loads what landed and rebuilds what it feeds.",
+    )
+
+    @schedule(
+        name="daily_schedule",
+        job=daily_job,
+        cron_schedule=cfg.daily_cron,
+        execution_timezone=cfg.timezone,
+        default_status=schedule_status,
+        description="The full build as of the scheduled day (automation.yml: daily).",
+    )
+    def daily_schedule(context: ScheduleEvaluationContext):
+        day = context.scheduled_execution_time.date() + timedelta(days=cfg.as_of_offset_days)
+        return RunRequest(
+            run_key=day.isoformat(),
+            run_config=daily_run_config(day, dbt_op),
+            tags={AS_OF_TAG: day.isoformat()},
+        )
+
+    source_of = {key: source for source, keys in raw.items() for key in keys}
+
+    @sensor(
+        name=LANDING_SENSOR,
+        job=frequent_job,
+        minimum_interval_seconds=cfg.sensor_interval,
+        default_status=sensor_status,
+        description="Starts a load (and the rebuild of what it feeds) when new files land.",
+    )
+    def landing_sensor(context: SensorEvaluationContext):
+        listing = scan_landing(settings.landing_location())
+        fresh = new_files(listing, parse_cursor(context.cursor), loaded_files())
+        context.update_cursor(cursor_of(listing))
+        if not fresh:
+            return SkipReason(f"no new file among {len(listing)} in the landing folder")
+        tables = {listing[rel][0] for rel in fresh}
+        sources = sorted({source_of[k] for k in source_of if k.path[-1] in tables})
+        start = [k for s in sources for k in raw[s]]
+        return RunRequest(
+            run_key=run_key(listing, fresh),
+            asset_selection=downstream_keys(graph, start, cfg.daily_tags),
+            tags={"nurture/trigger": "landing", "nurture/new_files": str(len(fresh)), **cfg.run_tags},
+        )
+
+    return Definitions(
+        jobs=[frequent_job, daily_job],
+        schedules=[frequent_schedule, daily_schedule],
+        sensors=[landing_sensor],
+    )
+
+
+__all__ = ["DAILY_JOB", "FREQUENT_JOB", "LANDING_SENSOR", "RAW_GROUP", "build_defs"]

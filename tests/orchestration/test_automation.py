@@ -1,0 +1,140 @@
+"""Schedules, the landing sensor and the frequent/daily selections."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    asset,
+    build_schedule_context,
+    build_sensor_context,
+    validate_run_config,
+)
+
+from orchestration.defs.automation import (
+    DAILY_JOB,
+    FREQUENT_JOB,
+    LANDING_SENSOR,
+    downstream_keys,
+    load_automation,
+)
+from orchestration.defs.automation.landing import cursor_of, new_files, parse_cursor, run_key
+
+WEB = AssetKey(["web", "web_events"])
+
+
+def write_events(path, ids):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    rows = [{"messageId": i, "type": "page", "anonymousId": "c1", "timestamp": when} for i in ids]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_new_files_are_those_neither_loaded_nor_seen():
+    listing = {"web_events/a.jsonl": ("web_events", "10:t1"), "web_events/b.jsonl": ("web_events", "20:t2")}
+    assert new_files(listing, {}, {}) == ["web_events/a.jsonl", "web_events/b.jsonl"]
+    assert new_files(listing, {}, {"web_events/a.jsonl": "10:t1"}) == ["web_events/b.jsonl"]
+    assert new_files(listing, parse_cursor(cursor_of(listing)), {}) == []
+    changed = {**listing, "web_events/a.jsonl": ("web_events", "11:t3")}  # rewritten: new again
+    assert new_files(changed, parse_cursor(cursor_of(listing)), {}) == ["web_events/a.jsonl"]
+    assert parse_cursor("not json") == {} and parse_cursor(None) == {}
+    assert run_key(listing, ["web_events/a.jsonl"]) == run_key(dict(listing), ["web_events/a.jsonl"])
+    assert run_key(listing, ["web_events/a.jsonl"]) != run_key(changed, ["web_events/a.jsonl"])
+
+
+def test_the_landing_sensor_fires_once_for_new_files_and_never_for_loaded_ones(data_dir):
+    from orchestration.definitions import build_definitions
+    from sources.load import load
+
+    landing = data_dir / "landing"
+    write_events(landing / "web_events" / "a.jsonl", ["m1", "m2"])
+    load()  # a.jsonl is loaded before the sensor ever runs
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def(LANDING_SENSOR)
+    instance = DagsterInstance.ephemeral()
+
+    first = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None))
+    assert not first.run_requests and "no new file" in (first.skip_message or "")
+
+    write_events(landing / "web_events" / "b.jsonl", ["m3"])
+    second = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=first.cursor))
+    assert len(second.run_requests) == 1
+    request = second.run_requests[0]
+    assert request.tags["nurture/new_files"] == "1" and request.tags["dagster/max_retries"] == "2"
+    selected = set(request.asset_selection)
+    assert WEB in selected
+    assert AssetKey(["staging", "stg_web__events"]) in selected  # what the file feeds is rebuilt
+    assert AssetKey(["crm", "crm_contacts"]) not in selected  # other sources are not reloaded
+    # the selection is a valid subset of the frequent job (non-subsettable loads are whole)
+    defs.resolve_job_def(FREQUENT_JOB).get_subset(asset_selection=selected)
+
+    third = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=second.cursor))
+    assert not third.run_requests  # b.jsonl is already on its way: no second run
+
+    load()  # once b.jsonl is loaded, even a sensor that lost its cursor stays quiet
+    fourth = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None))
+    assert not fourth.run_requests
+
+
+def test_the_daily_schedule_builds_as_of_its_day(data_dir):
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("daily_schedule")
+    tick = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
+    data = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick))
+    (request,) = data.run_requests
+    assert request.run_key == "2026-11-24" and request.tags["nurture/as_of"] == "2026-11-24"
+    assert request.run_config == {"ops": {"dbt_models": {"config": {"as_of": "2026-11-24"}}}}
+    job = defs.resolve_job_def(DAILY_JOB)
+    assert job.name == schedule.job_name
+    validate_run_config(job, request.run_config)
+    assert job.tags["dagster/max_retries"] == "2" and job.tags["dagster/retry_strategy"] == "FROM_FAILURE"
+
+
+def test_the_frequent_job_loads_and_rebuilds_but_leaves_daily_models(data_dir):
+    from orchestration.definitions import build_definitions
+
+    cfg = load_automation()
+    defs = build_definitions()
+    frequent = defs.resolve_job_def(FREQUENT_JOB)
+    keys = set(frequent.asset_layer.selected_asset_keys)
+    assert WEB in keys and AssetKey(["staging", "stg_web__events"]) in keys
+    assert AssetKey(["marts", "fct_interactions"]) in keys
+    schedule = defs.resolve_schedule_def("frequent_schedule")
+    assert schedule.cron_schedule == cfg.frequent_cron and schedule.job_name == FREQUENT_JOB
+
+
+def test_daily_tagged_models_and_what_they_feed_stay_out_of_the_frequent_run():
+    @asset(key=["src", "raw"])
+    def raw():
+        return 1
+
+    @asset(deps=[raw], tags={"daily": ""})
+    def history():
+        return 1
+
+    @asset(deps=[history])
+    def tiers():
+        return 1
+
+    @asset(deps=[raw])
+    def staging():
+        return 1
+
+    graph = Definitions(assets=[raw, history, tiers, staging]).resolve_asset_graph()
+    keys = downstream_keys(graph, [AssetKey(["src", "raw"])], ["daily"])
+    assert keys == [AssetKey(["src", "raw"]), AssetKey(["staging"])]
+    assert len(downstream_keys(graph, [AssetKey(["src", "raw"])], [])) == 4
+
+
+def test_a_bad_automation_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "automation.yml"
+    path.write_text("frequent: {cron: '*/5 * * * *'}\ndaily: {}\n")
+    with pytest.raises(ValueError, match="daily.cron"):
+        load_automation(path)
