@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("NURTURE_LOAD_MEMORY_LIMIT", "2GB")
 PY_SPACE = (
     r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 )
+# The same as macros on code points (cheaper than a regular expression on every value).
+PY_SPACE_MACROS = """
+create macro py_space(c) as (c between 9 and 13) or (c between 28 and 32) or (c between 8192 and 8202)
+    or c in (133, 160, 5760, 8232, 8233, 8239, 8287, 12288);
+create macro py_edge_ok(s) as not py_space(unicode(s)) and not py_space(unicode(right(s, 1)));
+"""
 # JSON that DuckDB's parser accepts but orjson (the row path's) may not, or may read differently: control
 # characters, trailing commas, NaN/Infinity, numbers with an exponent or 16 digits and more (1e999,
 # integers beyond 64 bits), escaped surrogates.
@@ -118,8 +125,8 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
     value as it is, and the value is what it would store. Any doubt is not ok: the row then takes the row
     path."""
     k, s, r = c.kind, c.text, c.raw
-    edge_ok = f"not regexp_matches({s}, '^{PY_SPACE}|{PY_SPACE}$')"
-    ascii_ok = f"regexp_full_match({s}, '[\\x00-\\x7f]*')"
+    edge_ok = f"py_edge_ok({s})"
+    ascii_ok = f"strlen({s}) = length({s})"
     if f.type == "string":
         value = f"lower({s})" if f.lower else s
         ok = f"{k} = 'VARCHAR' and {edge_ok}"
@@ -128,7 +135,7 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
         if f.values is not None:
             ok += f" and {value} in {_in(f.values)}"
     elif f.type in ("email", "phone"):
-        value = f"m{i}.norm"
+        value = f"n{i}"
         ok = f"{k} = 'VARCHAR' and m{i}.norm is not null"
     elif f.type == "timestamp":
         ts = f"try_cast({s} as timestamptz)"
@@ -194,27 +201,29 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
 
 
 def validation_sql(spec: TableSpec, source: str, cols: list[_Col], mapped: list[int]) -> str:
-    """One query over an extracted chunk: each field's typed value, and ``fast`` when the whole row is
-    certain to load unchanged through the row path."""
-    values, oks = [], []
+    """One query over an extracted chunk: each field's typed value, and ``_fast`` when the whole row is
+    certain to load unchanged through the row path. Each field's check is computed once (a materialised
+    step), then its value only where the check holds (a doubtful value could not even be cast)."""
+    checks, values = [], []
+    fast = ["not x._doubt"]
     for i, (f, c) in enumerate(zip(spec.fields, cols, strict=True)):
         value, ok = field_sql(f, c, i)
-        # computed only where it is certain (a doubtful value could not even be cast)
-        values.append(f"case when {c.kind} is not null and {ok} then {value} end as {_q(f.name)}")
-        oks.append(ok)
+        checks.append(f"coalesce({ok}, false) as ok{i}")
+        values.append(f"case when ok{i} and {c.kind} is not null then {value} end as {_q(f.name)}")
+        fast.append(f"ok{i}")
         if f.required:
-            oks.append(f"{c.kind} is not null")
+            fast.append(f"{c.kind} is not null")
     if spec.require_one_of:
         idx = [spec.field_names.index(n) for n in spec.require_one_of]
-        oks.append("(" + " or ".join(f"{cols[j].kind} is not null" for j in idx) + ")")
+        fast.append("(" + " or ".join(f"{cols[j].kind} is not null" for j in idx) + ")")
     joins = "".join(
         f" left join {'emails' if spec.fields[i].type == 'email' else 'phones'} m{i} on m{i}.raw = x.{cols[i].text}"
         for i in mapped
     )
-    fast = " and ".join(f"coalesce({o}, false)" for o in oks) or "true"
+    norms = "".join(f", m{i}.norm as n{i}" for i in mapped)
     return (
-        f"select x._idx, x._line, x._doubt = false and {fast} as _fast, {', '.join(values)} "
-        f"from {source} x{joins} order by x._idx"
+        f"with x as materialized (select x.*{norms}, {', '.join(checks)} from {source} x{joins}) "
+        f"select x._idx, x._line, {' and '.join(fast)} as _fast, {', '.join(values)} from x order by x._idx"
     )
 
 
@@ -232,6 +241,7 @@ class ColumnarLoader:
         self.con = duckdb.connect(":memory:")
         self.con.execute("set TimeZone = 'UTC'")
         self.con.execute(f"set memory_limit = {_lit(DUCKDB_MEMORY_LIMIT)}")
+        self.con.execute(PY_SPACE_MACROS)
         if threads:
             self.con.execute(f"set threads = {int(threads)}")
         if temp_dir:
@@ -247,62 +257,78 @@ class ColumnarLoader:
         self.con.close()
 
     # -- JSON lines --------------------------------------------------------------------------------
-    def _json_paths(self) -> tuple[list[str], list[list[int]]]:
-        """Every JSON path to extract, and for each field the positions of its candidates, in the order
-        the row path tries them (a dotted path is first a flat key of that name, then the nested value)."""
-        paths: list[str] = []
-        per_field: list[list[int]] = []
+    def _json_tree(self) -> dict:
+        """The nested keys of every lookup path. A key that is itself a path (``traits``) is read whole
+        as JSON, and the longer paths through it (``traits.email``) are looked up in that value."""
+        tree: dict = {}
         for f in self.spec.fields:
-            idx = []
             for p in f.lookup_paths:
-                keys = p.split(".")
-                options = ["$." + _q(p)]
-                if len(keys) > 1:
-                    options.append("$." + ".".join(_q(k) for k in keys))
-                for o in options:
-                    if o not in paths:
-                        paths.append(o)
-                    idx.append(paths.index(o) + 1)
-            per_field.append(idx)
-        return paths, per_field
+                node = tree
+                for key in p.split("."):
+                    node = node.setdefault(key, {})
+                node[None] = True  # a path ends here
+        return tree
+
+    @staticmethod
+    def _structure(node: dict) -> dict:
+        """The ``json_transform`` structure of a tree of keys: JSON text where a path ends."""
+        return {
+            key: "JSON" if None in child else ColumnarLoader._structure(child)
+            for key, child in node.items()
+            if key is not None
+        }
+
+    def _path_sql(self, tree: dict, path: str) -> str:
+        """The JSON text at ``path`` of the parsed line ``j`` (NULL when missing or JSON null)."""
+        keys = path.split(".")
+        node, expr = tree, "j"
+        for n, key in enumerate(keys):
+            node = node[key]
+            expr = f"struct_extract({expr}, {_lit(key)})"
+            if None in node and n < len(keys) - 1:
+                rest = "$." + ".".join(_q(k) for k in keys[n + 1 :])
+                return f"nullif(cast(json_extract({expr}, {_lit(rest)}) as varchar), 'null')"
+        return f"cast({expr} as varchar)"
 
     def _extract_json_sql(self) -> str:
-        paths, per_field = self._json_paths()
+        """Lines -> for each field its JSON kind ``k``, string value ``s`` and JSON text ``r``, and
+        ``_doubt`` for a line the row path must read (not a JSON object DuckDB and orjson agree on, a key
+        the catalog does not know, a key twice)."""
+        tree = self._json_tree()
         parts = []
-        for i, idx in enumerate(per_field):
-            # a missing key, a JSON null and an empty string all mean "try the next path"
-            cands = [f"nullif(nullif(cast(j[{n}] as varchar), 'null'), '\"\"')" for n in idx]
+        for i, f in enumerate(self.spec.fields):
+            # a missing key, a JSON null and an empty string all mean "try the next path"; a flat key
+            # with a dot in its name is unknown to the catalog, so that line is doubtful anyway
+            cands = [f"nullif({self._path_sql(tree, p)}, '\"\"')" for p in f.lookup_paths]
             r = f"coalesce({', '.join(cands)})" if len(cands) > 1 else cands[0]
             parts.append(f"{r} as r{i}")
         known = "[" + ", ".join(_lit(k) for k in self.known_keys) + "]"
-        plist = "[" + ", ".join(_lit(p) for p in paths) + "]"
-        ws = "chr(32) || chr(9) || chr(10) || chr(13) || chr(11) || chr(12)"
+        kinds = []
+        for i in range(len(self.spec.fields)):
+            r = f"r{i}"
+            kinds.append(
+                f"case when {r} is null then null else case left({r}, 1) when '\"' then 'VARCHAR' "
+                f"when '{{' then 'OBJECT' when '[' then 'ARRAY' "
+                f"when 't' then 'BOOLEAN' when 'f' then 'BOOLEAN' else case when {r} similar to '-?[0-9]+' "
+                f"then 'BIGINT' else 'DOUBLE' end end end as k{i}, "
+                f"case when left({r}, 1) = '\"' then case when contains({r}, '\\') then {r} ->> '$' "
+                f"else substr({r}, 2, length({r}) - 2) end end as s{i}, {r}"
+            )
         return f"""
-        with lines as (select _idx, _line, trim(_text, {ws}) as t from chunk),
-        parsed as (
+        with keyed as (
             select _idx, _line, t,
-                regexp_matches(t, {_lit(JSON_DOUBT)}) or not json_valid(t) as bad_text
-            from lines where t <> ''
-        ),
-        checked as (
-            select *, case when bad_text then true else json_type(t) <> 'OBJECT' end as not_object
-            from parsed
+                case when not regexp_matches(t, {_lit(JSON_DOUBT)}) and left(t, 1) = '{{'
+                    then try(json_keys(t)) end as keys  -- NULL: not a JSON object both parsers read alike
+            from chunk where not regexp_full_match(t, '[ \t\r\x0b\x0c]*')
         ),
         extracted as (
             select _idx, _line,
-                case when not_object then true else
-                    not list_has_all({known}, json_keys(t))
-                    or len(json_keys(t)) <> len(list_distinct(json_keys(t))) end as _doubt,
-                case when not not_object then json_extract(t, {plist}) end as j
-            from checked
+                keys is null or not list_has_all({known}, keys) or len(keys) <> len(list_distinct(keys)) as _doubt,
+                case when keys is not null then json_transform(t, {_lit(json.dumps(self._structure(tree)))}) end as j
+            from keyed
         ),
         fields as (select _idx, _line, _doubt, {", ".join(parts)} from extracted)
-        select _idx, _line, _doubt, {
-            ", ".join(
-                f"json_type(r{i}) as k{i}, case when json_type(r{i}) = 'VARCHAR' then r{i} ->> '$' end as s{i}, r{i}"
-                for i in range(len(self.spec.fields))
-            )
-        } from fields
+        select _idx, _line, _doubt, {", ".join(kinds)} from fields
         """
 
     def json_chunk(self, lines: pa.Array, first_line: int) -> tuple[pa.Table, list[int]]:
@@ -313,7 +339,7 @@ class ColumnarLoader:
             {
                 "_idx": pa.array(np.arange(n, dtype=np.int64)),
                 "_line": pa.array(np.arange(first_line, first_line + n, dtype=np.int64)),
-                "_text": lines,
+                "t": lines,
             }
         )
         self.con.register("chunk", chunk)
@@ -413,13 +439,15 @@ class ColumnarLoader:
 def _split_lines(data: bytes) -> pa.Array:
     """The lines of a buffer (each with its newline) as one Arrow string array, without a Python object
     per line. Raises ``pa.ArrowInvalid`` when the buffer is not valid UTF-8."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10) + 1
+    buf = np.frombuffer(data, dtype=np.uint8).copy()
+    newline = buf == 10
+    ends = np.flatnonzero(newline) + 1
+    buf[newline] = 32  # each line keeps its newline as a space: JSON whitespace, stripped like it
     if len(ends) == 0 or ends[-1] != len(data):
         ends = np.append(ends, len(data))
     offsets = np.concatenate(([0], ends)).astype(np.int32 if len(data) < 2**31 else np.int64)
     typ = pa.string() if offsets.dtype == np.int32 else pa.large_string()
-    arr = pa.Array.from_buffers(typ, len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    arr = pa.Array.from_buffers(typ, len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
     arr.validate(full=True)
     return arr
 

@@ -157,7 +157,9 @@ def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path,
         assert got[name][0] == expected[name][0], name
         assert got[name][1] == expected[name][1], name
     # most rows went the fast way; the quarantine lists every kind of defect
-    assert fast_rows > 0.8 * by_fast.total_rows
+    row_path_tables = ("campaign_costs", "orders", "order_lines")  # Parquet; nested child tables
+    eligible = sum(n for t, n in by_fast.rows.items() if t not in row_path_tables)
+    assert fast_rows > 0.8 * eligible, (fast_rows, eligible)
     reasons = {re.sub(r"[:'].*", "", r[5]) for r in got["quarantine"][1]}
     for expected_reason in ("malformed JSON", "required field ", "not a timestamp", "expected "):
         assert any(r.startswith(expected_reason) for r in reasons), (expected_reason, reasons)
@@ -247,7 +249,7 @@ def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
         b'{"id":"d"\n',
         b'{"id":"e","v":null,"other":1}\n',
     ]
-    fast, slow = loader.json_chunk(pa.array([line.decode() for line in lines]), 10)
+    fast, slow = loader.json_chunk(columnar._split_lines(b"".join(lines)), 10)
     typed = loader.typed(fast, "f", LOADED_AT)
     assert typed.column("id").to_pylist() == ["a", "b"]
     assert typed.column("v").to_pylist() == [
