@@ -1,17 +1,24 @@
-"""``nurture bench``: time each stage of the pipeline at a given scale and print rows/s.
+"""``nurture bench``: time each stage of the pipeline at one or more scales; rows/s, peak memory, growth.
 
-Stages run in one process, directly (no Dagster run overhead), each on a fresh warehouse under the
-work folder. Peak memory is the process's resident-set high-water mark after each stage.
+Stages run in one process, directly (no Dagster run overhead), each size on a fresh warehouse under
+the work folder. Peak memory of a stage is the highest resident set size of this process and all its
+children, sampled every 0.25 s while the stage runs. With several sizes (or ``--compare`` and an earlier
+result file) it prints how each stage's time grows against the number of rows: an exponent of 1 is
+linear (time ∝ rows), above 1 is worse than linear. Results go to a JSON file so runs can be compared.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import resource
 import shutil
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sources import settings
@@ -29,8 +36,114 @@ class Stage:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+@dataclass
+class Run:
+    """One benchmark size: its stages and how the load split between the fast and the row path."""
+
+    events: int
+    stages: list[Stage]
+    started_at: str = ""
+    load_paths: dict[str, int] = field(default_factory=dict)
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for s, st in zip(d["stages"], self.stages, strict=True):
+            s["rows_per_second"] = round(st.rows_per_second, 1)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Run:
+        stages = [Stage(s["name"], s["rows"], s["seconds"], s["peak_mb"]) for s in d["stages"]]
+        return cls(d["events"], stages, d.get("started_at", ""), d.get("load_paths", {}))
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of process ``root`` and all its descendants, from /proc (Linux); elsewhere the
+    high-water mark of this process and its waited-for children."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux
+        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return (usage + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            statm = (d / "statm").read_text().split()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(d.name)] = int(fields[1])
+        rss[int(d.name)] = int(statm[1]) * page
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and its children in a thread; ``peak_mb`` is the
+    highest total seen since ``start``."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+
+    def _rss(self) -> int:
+        return _tree_rss(self._pid)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._rss()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 1024 / 1024
+
+
+def growth(small: Run, large: Run) -> dict[str, dict[str, float]]:
+    """For each stage in both runs: the ratio of rows, of seconds, and the exponent ``b`` in
+    ``seconds ∝ rows^b`` (1 = linear). Rows are the stage's own rows (generated, loaded)."""
+    out: dict[str, dict[str, float]] = {}
+    for s in small.stages:
+        t = large.stage(s.name)
+        if t is None or not s.rows or not s.seconds or t.rows == s.rows:
+            continue
+        rows_ratio = t.rows / s.rows
+        time_ratio = t.seconds / s.seconds
+        out[s.name] = {
+            "rows_ratio": rows_ratio,
+            "time_ratio": time_ratio,
+            "exponent": math.log(time_ratio) / math.log(rows_ratio),
+        }
+    return out
 
 
 def render(stages: list[Stage], events: int) -> str:
@@ -43,40 +156,90 @@ def render(stages: list[Stage], events: int) -> str:
             f"{s.name:<10}{s.rows:>14,}{s.seconds:>10.1f}{s.rows_per_second:>12,.0f}{s.peak_mb:>10,.0f}"
         )
     total = sum(s.seconds for s in stages)
-    lines.append(f"{'total':<10}{'':>14}{total:>10.1f}")
+    lines.append(f"{'total':<10}{'':>14}{total:>10.1f}{'':>12}{max(s.peak_mb for s in stages):>10,.0f}")
     return "\n".join(lines)
 
 
-def run_benchmark(
-    *, events: int, seed: int, workdir: Path | None, echo: Callable[[str], None], build: Callable[..., dict]
-) -> list[Stage]:
+def render_growth(small: Run, large: Run) -> str:
+    g = growth(small, large)
+    lines = [
+        f"growth from {small.events:,} to {large.events:,} events (exponent 1.00 = linear)",
+        f"{'stage':<10}{'rows x':>10}{'time x':>10}{'exponent':>10}",
+    ]
+    for name, v in g.items():
+        flag = "  worse than linear" if v["exponent"] > 1.1 else ""
+        lines.append(
+            f"{name:<10}{v['rows_ratio']:>10.2f}{v['time_ratio']:>10.2f}{v['exponent']:>10.2f}{flag}"
+        )
+    return "\n".join(lines)
+
+
+def run_size(
+    *, events: int, seed: int, work: Path, echo: Callable[[str], None], build: Callable[..., dict]
+) -> Run:
+    """Generate, load and build ``events`` events in ``work`` (wiped first)."""
+    from sources import columnar
     from sources.demo.generator import generate
     from sources.load import load
 
-    work = (workdir or settings.data_dir() / f"bench-{events}").resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     os.environ["NURTURE_DATA_DIR"] = str(work)
     os.environ["NURTURE_WAREHOUSE"] = str(work / "warehouse.duckdb")
     os.environ.pop("NURTURE_LANDING", None)
 
-    stages: list[Stage] = []
+    run = Run(events, [], datetime.now(UTC).isoformat(timespec="seconds"))
 
     def done(stage: Stage) -> None:
-        stages.append(stage)
+        run.stages.append(stage)
         rate = f"{stage.rows_per_second:,.0f} rows/s"
-        echo(f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s ({rate})")
+        echo(f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s ({rate}, peak {stage.peak_mb:,.0f} MB)")
 
-    started = time.perf_counter()
-    gen = generate(work / "landing", work / "truth", events=events, seed=seed)
-    done(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, _peak_mb()))
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        gen = generate(work / "landing", work / "truth", events=events, seed=seed)
+    done(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, mem.peak_mb))
 
-    started = time.perf_counter()
-    summary = load()
-    done(Stage("load", summary.total_rows, time.perf_counter() - started, _peak_mb()))
+    before = dict(columnar.PATH_ROWS)
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        summary = load()
+    done(Stage("load", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+    run.load_paths = {k: columnar.PATH_ROWS[k] - before.get(k, 0) for k in columnar.PATH_ROWS}
+    echo(f"load paths: {run.load_paths['fast']:,} rows fast (columnar), {run.load_paths['row_path']:,} by the row path")
 
-    started = time.perf_counter()
-    build()  # raises when dbt fails
-    done(Stage("build", summary.total_rows, time.perf_counter() - started, _peak_mb()))
-    echo(render(stages, events))
-    return stages
+    with PeakMemory() as mem:
+        started = time.perf_counter()
+        build()  # raises when dbt fails
+    done(Stage("build", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+    echo(render(run.stages, events))
+    return run
+
+
+def run_benchmark(
+    *,
+    events: list[int] | int,
+    seed: int,
+    workdir: Path | None,
+    echo: Callable[[str], None],
+    build: Callable[..., dict],
+    compare: Path | None = None,
+    out: Path | None = None,
+) -> list[Run]:
+    """Each size in turn; growth between consecutive sizes (and against ``compare``); results to JSON."""
+    sizes = [events] if isinstance(events, int) else list(events)
+    base = settings.data_dir()
+    previous = [Run.from_dict(d) for d in json.loads(compare.read_text())["runs"]] if compare else []
+    runs: list[Run] = []
+    for n in sizes:
+        work = (workdir / f"bench-{n}" if workdir and len(sizes) > 1 else workdir) or base / f"bench-{n}"
+        runs.append(run_size(events=n, seed=seed, work=work.resolve(), echo=echo, build=build))
+    everything = sorted(previous + runs, key=lambda r: r.events)
+    for small, large in zip(everything, everything[1:], strict=False):
+        if small.events != large.events:
+            echo(render_growth(small, large))
+    path = out or base / "bench" / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"seed": seed, "runs": [r.to_dict() for r in runs]}, indent=2) + "\n")
+    echo(f"results written to {path}")
+    return runs

@@ -282,17 +282,35 @@ def audiences(
 
 @app.command()
 def bench(
-    events: Annotated[int, typer.Option(help="Number of events to generate and process.")] = 1_000_000,
+    events: Annotated[
+        list[int] | None,
+        typer.Option(help="Events to generate and process; repeat for several sizes (default 1,000,000)."),
+    ] = None,
     seed: SeedOpt = 42,
     workdir: Annotated[
         Path | None, typer.Option(help="Where to write (default data/bench-<events>).")
     ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="An earlier result file: print how each stage grew since.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Result file (default data/bench/bench-<time>.json).")
+    ] = None,
 ) -> None:
-    """Benchmark: generate N events, load and build them; print seconds and rows/s per stage."""
+    """Benchmark: generate N events, load and build them; seconds, rows/s and peak memory per stage,
+    and how each stage's time grows between sizes."""
     from orchestration.bench import run_benchmark
 
     _setup()
-    run_benchmark(events=events, seed=seed, workdir=workdir, echo=typer.echo, build=dbt_build)
+    run_benchmark(
+        events=events or [1_000_000],
+        seed=seed,
+        workdir=workdir,
+        echo=typer.echo,
+        build=dbt_build,
+        compare=compare,
+        out=out,
+    )
 
 
 # Reverse ETL: the command's logic lives in its own package.

@@ -20,14 +20,14 @@ from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_filesyste
 from dlt.extract.source import DltSource
 
 from sources.catalog import SourceSpec, TableSpec, catalog, table
-from sources.readers import file_format, read
+from sources.columnar import process_file
+from sources.readers import file_format
 from sources.rows import (
     QUARANTINE_SCHEMA,
     QUARANTINE_TABLE,
     dlt_columns,
     empty_quarantine,
     empty_table,
-    process_records,
     quarantine_columns,
 )
 
@@ -131,8 +131,8 @@ def table_items(spec: TableSpec, landing: str, batch_size: int = 50_000) -> Iter
             manifest[rel] = fingerprint
             continue
         with item.open(mode="rb", compression="auto") as stream:
-            for name, batch in process_records(
-                spec, read(stream, fmt), file=item["file_url"], loaded_at=loaded_at, batch_size=batch_size
+            for name, batch in process_file(
+                spec, stream, fmt, file=item["file_url"], loaded_at=loaded_at, batch_size=batch_size
             ):
                 yield mark(name, batch)
         manifest[rel] = fingerprint

@@ -34,23 +34,38 @@ def file_format(name: str) -> str | None:
     return None
 
 
+def jsonl_records(number: int, raw: bytes) -> Records:
+    """The record(s) of one physical line of JSON lines: none for a blank line, a ``BadLine`` when it
+    does not parse; a whole JSON array on line 1 gives one record per element, numbered by position."""
+    text = raw.strip()
+    if not text:
+        return
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        yield number, BadLine(f"malformed JSON: {exc}", text.decode("utf-8", "replace"))
+        return
+    if isinstance(record, dict):
+        yield number, record
+    elif isinstance(record, list) and number == 1 and all(isinstance(r, dict) for r in record):
+        yield from ((i, r) for i, r in enumerate(record, 1))
+    else:
+        yield number, BadLine("not a JSON object", text.decode("utf-8", "replace"))
+
+
 def read_jsonl(stream: IO[bytes]) -> Records:
     for number, raw in enumerate(stream, 1):
-        text = raw.strip()
-        if not text:
-            continue
-        try:
-            record = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            yield number, BadLine(f"malformed JSON: {exc}", text.decode("utf-8", "replace"))
-            continue
-        if isinstance(record, dict):
-            yield number, record
-        elif isinstance(record, list) and number == 1 and all(isinstance(r, dict) for r in record):
-            # a whole JSON array on one line: one record per element, numbered by position
-            yield from ((i, r) for i, r in enumerate(record, 1))
-        else:
-            yield number, BadLine("not a JSON object", text.decode("utf-8", "replace"))
+        yield from jsonl_records(number, raw)
+
+
+def csv_record(header: list[str], row: list[str], trailing_empty: bool) -> dict | BadLine:
+    """One CSV record of the right width as a dict ('' is no value), or a ``BadLine``."""
+    if len(row) != len(header):
+        return BadLine(f"expected {len(header)} columns, found {len(row)}", ",".join(row))
+    record = {h: (v if v != "" else None) for h, v in zip(header, row, strict=True) if h}
+    if trailing_empty and row[-1] not in ("", None):
+        record["_unnamed_last_column"] = row[-1]
+    return record
 
 
 def read_csv(stream: IO[bytes]) -> Records:
@@ -60,21 +75,14 @@ def read_csv(stream: IO[bytes]) -> Records:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         return
-    width = len(header)
     # A header ending with an empty column (every line ends with a comma) is one column wider.
-    trailing_empty = width > 1 and header[-1] == ""
+    trailing_empty = len(header) > 1 and header[-1] == ""
     start = reader.line_num
     for row in reader:
         number, start = start + 1, reader.line_num  # a record's first physical line
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        if len(row) != width:
-            yield number, BadLine(f"expected {width} columns, found {len(row)}", ",".join(row))
-            continue
-        record = {h: (v if v != "" else None) for h, v in zip(header, row, strict=True) if h}
-        if trailing_empty and row[-1] not in ("", None):
-            record["_unnamed_last_column"] = row[-1]
-        yield number, record
+        yield number, csv_record(header, row, trailing_empty)
 
 
 def read_parquet(stream: IO[bytes]) -> Records:

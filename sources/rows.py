@@ -303,13 +303,20 @@ def _email(value: object) -> str:
     return normalize_email(str(value))
 
 
+def _integer(value: object) -> int:
+    number = parse_integer(value)
+    if not -(2**63) <= number < 2**63:  # the raw column is a 64-bit integer
+        raise InvalidValue(f"integer out of range: {value!r}")
+    return number
+
+
 _PARSERS = {
     "string": parse_string,
     "email": _email,
     "phone": _phone,
     "timestamp": parse_timestamp,
     "date": parse_date,
-    "integer": parse_integer,
+    "integer": _integer,
     "number": parse_number,
     "boolean": parse_boolean,
     "json": to_json_text,

@@ -1,0 +1,300 @@
+"""The columnar fast path loads exactly what the row path loads, and quarantines exactly the same rows."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import sys
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from sources import columnar
+from sources.catalog import FieldSpec, TableSpec
+from sources.columnar import PY_SPACE, ColumnarLoader, process_file
+from sources.demo import sim
+from sources.demo.generator import generate
+from sources.demo.writers import MessRates
+from sources.load import load
+from sources.readers import read
+from sources.rows import process_records
+
+LOADED_AT = datetime(2026, 11, 24, tzinfo=UTC)
+
+# Lines and rows the demo generator does not write: odd but legal values, and JSON two parsers may read
+# differently. Each must end the same way on both paths.
+ODD_WEB_LINES = [
+    b"",
+    b"   ",
+    b'{"messageId":"x1","type":" Page ","anonymousId":"a1","timestamp":"2026-01-01T10:00:00+02:00"}',
+    b'{"messageId":"x2","type":"PAGE","anonymousId":"a1","timestamp":1767261600}',
+    b'{"messageId":"x3","type":"page","anonymousId":"a1","timestamp":1767261600123}',
+    b'{"messageId":"x4","type":"page","anonymousId":"a1","timestamp":"1767261600"}',
+    b'{"messageId":"x5","type":"page","anonymousId":"a1","timestamp":"2026-01-01"}',
+    b'{"messageId":"x6","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00.1234567Z"}',
+    b'{"messageId":"x7","type":"page","anonymousId":"a1","timestamp":"2026-02-30T10:00:00Z"}',
+    b'{"messageId":"x8","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00Z",}',
+    b'{"messageId":"x9","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","x":NaN}',
+    b'{"messageId":"x10","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","x":123456789012345678901234}',
+    b'{"messageId":"x11","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","type":"track"}',
+    b'{"messageId":"x12","type":"page","anonymousId":"a1\\u00e9\\ud83d\\ude00","timestamp":"2026-01-01T10:00:00Z"}',
+    b'{"messageId":"x13","type":"page","anonymousId":"\\u00a0a1","timestamp":"2026-01-01T10:00:00Z"}',
+    b'{"messageId":"x14","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","receivedAt":null}',
+    b'{"messageId":"x15","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","receivedAt":"x"}',
+    b'{"messageId":"x16","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","receivedAt":"y"}',
+    b'{"messageId":"x17","type":"identify","userId":42,"timestamp":"2026-01-01T10:00:00Z",'
+    b'"traits":{"email":" A@B.COM","phone":"06 12 34 56 78","n":1.5,"big":1e300,"s":"a\\"b\\\\c\\n"}}',
+    b'{"messageId":"x18","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z",'
+    b'"traits":{"email":"nope","phone":"12"},"properties":[1,true,null,"\xc3\xa9"]}',
+    b'{"messageId":"x19","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z","properties":"{\\"a\\": 1}"}',
+    b'{"messageId":"x20","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z","properties":"plain"}',
+    b'{"messageId":"x21","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z",'
+    b'"context":{"page":{"url":"","title":"  "}},"properties":{"url":"https://b.test/p","title":"T"}}',
+    b'{"messageId":"x22","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","context.page.url":"flat"}',
+    b'{"messageId":"x23","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","context":"str"}',
+    b'{"messageId":"x24","type":"page","anonymousId":"a1","timestamp":true}',
+    b'{"messageId":"x25","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z"} trailing',
+    b'[{"messageId":"x26"}]',
+    b"42",
+    b'{"messageId":"x27","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z"}\r',
+    b'{"messageId":"x28","type":"page","anonymousId":"a1","timestamp":"2026-01-01 10:00:00.5-05:30"}',
+    b'{"messageId":"x29","type":"page","anonymousId":"a1","timestamp":"0000-01-01T10:00:00Z"}',
+    b'{"messageId":"x30","type":"page","anonymousId":"a1","timestamp":-5}',
+    b'{"messageId":"x31","type":"page","anonymousId":"a1","timestamp":1.5e9}',
+    b'{"messageId":"x32","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z","traits":{"a":{"a":1,"a":2}}}',
+]
+ODD_CSV = (
+    "id,email,phone,employees,birth_date,do_not_contact,updated_at,unknown_col,\n"
+    "k1, A@B.COM ,+44 20 7946 0958,,1990-01-01T00:00,TRUE,2026-01-01T10:00:00Z,,\n"
+    "k2,x@y.com,,,1990-02-30,yes,2026-01-01,,\n"
+    'k3,"multi\nline@x.com",,,19900101,no,1767261600,,\n'
+    "k4,z@y.com,,,1990-01-01,maybe,2026-01-01,,\n"
+    "k5,z@y.com,,,1990-01-01,N,2026-01-01,kept,\n"
+    "k6,z@y.com,,,1990-01-01,oui,2026-01-01,,surplus\n"
+    "k7,z@y.com\n"
+    "\n"
+    " k8 ,z@y.com,,,1990-01-01 ,Y,2026-01-01,,\n"
+    "k9,z@y.com,0033612345678,,, 1 ,2026-01-01,,\n"
+)
+ODD_COMPANIES = (
+    "id,name,employees,annual_revenue,year_established,domain\n"
+    "c1,A,12,1e3,1999,EXAMPLE.COM\n"
+    "c2,B, 12 ,1_000,+1999,Ex\u00e4mple.com\n"
+    "c3,C,1.0,inf,1999,x\n"
+    "c4,C,99999999999999999999,1.5,1999,x\n"
+    "c5,C,-0,-.5,007,x\n"
+    "c6,C,12,12.,19 99,x\n"
+    "c7,,1,1,1,x\n"
+)
+
+
+def _frames(warehouse):
+    """Every raw table's rows (without load ids and load times), sorted, by table name."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' "
+                "and table_name not like '_dlt%' order by 1"
+            ).fetchall()
+        ]
+        out = {}
+        for name in names:
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' "
+                    "and table_name = ? order by ordinal_position",
+                    [name],
+                ).fetchall()
+                if c not in ("_dlt_load_id", "_dlt_id", "loaded_at", "quarantined_at")
+            ]
+            rows = con.execute(f"select {', '.join(cols)} from raw.{name}").fetchall()
+            out[name] = (cols, sorted(rows, key=repr))
+        return out
+
+
+@pytest.fixture
+def messy_landing(tmp_path, monkeypatch):
+    """The demo generator's messy output, ten times as messy as usual, plus odd lines of our own."""
+    monkeypatch.setattr(sim, "EVENT_RATES", MessRates(bad=0.03, duplicate=0.02))
+    monkeypatch.setattr(sim, "ENTITY_RATES", MessRates(bad=0.03, duplicate=0.02))
+    landing = tmp_path / "landing"
+    result = generate(landing, tmp_path / "truth", contacts=60, seed=3, rows_per_file=700)
+    web = landing / "web_events" / "odd.jsonl.gz"
+    web.write_bytes(gzip.compress(b"\n".join(ODD_WEB_LINES) + b"\n\xff\xfe not utf-8\n"))
+    (landing / "crm_contacts" / "odd.csv").write_text(ODD_CSV)
+    (landing / "crm_companies" / "odd.csv").write_text(ODD_COMPANIES)
+    return landing, result
+
+
+def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path, monkeypatch):
+    landing, generated = messy_landing
+    assert sum(generated.bad_lines.values()) >= 100  # every kind of bad row, many times over
+    assert sum(generated.rows.values()) >= 2_000
+
+    monkeypatch.setenv("NURTURE_LOAD_PATH", "rows")
+    rows_wh = tmp_path / "rows" / "warehouse.duckdb"
+    by_rows = load(landing=str(landing), warehouse=rows_wh)
+
+    monkeypatch.setenv("NURTURE_LOAD_PATH", "columnar")
+    before = dict(columnar.PATH_ROWS)
+    fast_wh = tmp_path / "fast" / "warehouse.duckdb"
+    by_fast = load(landing=str(landing), warehouse=fast_wh)
+    fast_rows = columnar.PATH_ROWS["fast"] - before["fast"]
+
+    assert by_fast.rows == by_rows.rows
+    assert by_fast.rejected == by_rows.rejected and by_fast.warnings == by_rows.warnings
+    assert by_rows.total_rejected >= 100 and sum(by_rows.warnings.values()) >= 10
+
+    expected, got = _frames(rows_wh), _frames(fast_wh)
+    assert set(got) == set(expected)
+    for name in expected:
+        assert got[name][0] == expected[name][0], name
+        assert got[name][1] == expected[name][1], name
+    # most rows went the fast way; the quarantine lists every kind of defect
+    row_path_tables = ("campaign_costs", "orders", "order_lines")  # Parquet; nested child tables
+    eligible = sum(n for t, n in by_fast.rows.items() if t not in row_path_tables)
+    assert fast_rows > 0.8 * eligible, (fast_rows, eligible)
+    reasons = {re.sub(r"[:'].*", "", r[5]) for r in got["quarantine"][1]}
+    for expected_reason in ("malformed JSON", "required field ", "not a timestamp", "expected "):
+        assert any(r.startswith(expected_reason) for r in reasons), (expected_reason, reasons)
+
+
+# -- the vectorised validation, field by field --------------------------------------------------------
+
+RAW_VALUES = {
+    "string": ["a", " a", "a\u3000", "\u00a0", "é", 1, 1.5, True, {"a": 1}, [1], ""],
+    "email": ["a@b.com", " A@B.COM ", "nope", "a@@b.com", 1, "é@b.com"],
+    "phone": ["06 12 34 56 78", "+44 20 7946 0958", "0033612345678", "12", 612345678],
+    "timestamp": [
+        "2026-01-01T10:00:00Z",
+        "2026-01-01 10:00:00+05:30",
+        "2026-01-01T10:00",
+        "2026-01-01",
+        "2026-01-01T10:00:00.123456",
+        "2026-01-01T10:00:00.1234567",
+        "2026-01-01T24:00:00",
+        "2024-02-29T00:00:00",
+        "2023-02-29T00:00:00",
+        " 2026-01-01T10:00:00Z",
+        "1767261600",
+        1767261600,
+        1767261600123,
+        4294967295999,
+        99999999999,
+        -1,
+        1.5,
+        True,
+        "yesterday",
+        "0000-01-01",
+        "2026-01-01T10:00:00+2",
+    ],
+    "date": ["2026-01-01", "2026-01-01T10:00", "2026-01-01garbage", "20260101", "2026-13-01", " 2026-01-01", 5],
+    "integer": ["12", "+12", "-0", "007", " 12", "1_000", "1.0", "9223372036854775808", 12, 1.0, 1.5, True, "x"],
+    "number": ["1.5", "1e3", ".5", "5.", "-0", "inf", "nan", "1e999", "1_0", 1, 1.5, 1e300, True, "x"],
+    "boolean": ["true", "TRUE", " yes", "Oui", "0", "maybe", True, False, 0, 1, 2, 1.0],
+    "json": [{"a": 1, "b": [1, 2.5, None]}, [1, "é"], '{"a": 1}', " [1] ", "plain", "{bad", 1, 1.5, True, "a\nb"],
+}
+
+
+def _spec(ftype: str, **kw) -> TableSpec:
+    fields = (FieldSpec("id", "string", required=True), FieldSpec("v", ftype, **kw))
+    return TableSpec(name="t", source="s", kind="event", primary_key=("id",), fields=fields)
+
+
+@pytest.mark.parametrize("ftype", sorted(RAW_VALUES))
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_each_value_gives_what_the_row_path_gives(ftype, fmt):
+    spec = _spec(ftype)
+    values = RAW_VALUES[ftype]
+    if fmt == "jsonl":
+        data = b"".join(json.dumps({"id": f"r{i}", "v": v}, ensure_ascii=False).encode() + b"\n" for i, v in enumerate(values))
+    else:
+        buf = io.StringIO()
+        import csv
+
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["id", "v"])
+        for i, v in enumerate(values):
+            w.writerow([f"r{i}", v if isinstance(v, str) else json.dumps(v)])
+        data = buf.getvalue().encode()
+
+    def batches(fn):
+        tables: dict[str, list] = {}
+        for name, batch in fn():
+            tables.setdefault(name, []).extend(batch.to_pylist())
+        return tables
+
+    expected = batches(
+        lambda: process_records(spec, read(io.BytesIO(data), fmt), file="f", loaded_at=LOADED_AT)
+    )
+    got = batches(lambda: process_file(spec, io.BytesIO(data), fmt, file="f", loaded_at=LOADED_AT))
+    assert got.get("t") == expected.get("t")
+    assert got.get("quarantine") == expected.get("quarantine")
+
+
+def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
+    spec = _spec("timestamp")
+    loader = ColumnarLoader(spec)
+    lines = [
+        b'{"id":"a","v":"2026-01-01T10:00:00+02:00"}\n',
+        b'{"id":"b","v":1767261600}\n',
+        b'{"id":"c","v":"yesterday"}\n',
+        b"\n",
+        b'{"id":"d"\n',
+        b'{"id":"e","v":null,"other":1}\n',
+    ]
+    fast, slow = loader.json_chunk(columnar._split_lines(b"".join(lines)), 10)
+    typed = loader.typed(fast, "f", LOADED_AT)
+    assert typed.column("id").to_pylist() == ["a", "b"]
+    assert typed.column("v").to_pylist() == [
+        datetime(2026, 1, 1, 8, tzinfo=UTC),
+        datetime(2026, 1, 1, 10, tzinfo=UTC),
+    ]
+    assert typed.column("_line").to_pylist() == [10, 11]
+    assert slow == [2, 4, 5]  # the bad timestamp, the malformed line, the unknown column; not the blank line
+    assert loader.stats == {"fast": 2, "row_path": 3}
+
+
+def test_distinct_emails_are_normalised_once(monkeypatch):
+    calls = []
+    real = columnar.normalize_email
+
+    def counting(value):
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(columnar, "normalize_email", counting)
+    spec = _spec("email")
+    data = b"".join(b'{"id":"r%d","v":"%s"}\n' % (i, [b"A@B.COM", b"c@d.com"][i % 2]) for i in range(1000))
+    out = [b for name, b in process_file(spec, io.BytesIO(data), "jsonl", file="f", loaded_at=LOADED_AT)]
+    assert sorted(calls) == ["A@B.COM", "c@d.com"]
+    assert pa.concat_tables(out[:1]).column("v").to_pylist()[:2] == ["a@b.com", "c@d.com"]
+
+
+def test_python_whitespace_class_is_exactly_what_strip_removes():
+    spaces = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+    with duckdb.connect() as con:
+        got = con.execute(
+            "select c from range(12544) t(c) where regexp_full_match(chr(cast(c as integer)), ?) order by c",
+            [PY_SPACE],
+        ).fetchall()
+    assert "".join(chr(c) for (c,) in got) == spaces
+
+
+def test_row_path_reasons():
+    assert columnar.row_path_reason(_spec("string"), "jsonl") is None
+    assert columnar.row_path_reason(_spec("string"), "csv") is None
+    assert "parquet" in columnar.row_path_reason(_spec("string"), "parquet")
+    from sources.catalog import table
+
+    assert "child" in columnar.row_path_reason(table("orders"), "jsonl")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-x", "-q"]))
