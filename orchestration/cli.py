@@ -281,6 +281,26 @@ def audiences(
 
 
 @app.command()
+def backtest(
+    model: Annotated[
+        str, typer.Option(help="The scoring model to check (seeds/scoring/scoring_models.csv).")
+    ],
+    out: Annotated[Path | None, typer.Option(help="Report folder (default data/backtest/<model>).")] = None,
+) -> None:
+    """Backtest a scoring model on leads with known outcomes: AUC, conversion by band and decile."""
+    _setup()
+    from orchestration.backtest import BacktestError, render_text, run_backtest
+
+    try:
+        result = run_backtest(
+            settings.warehouse_path(), model, out or settings.data_dir() / "backtest" / model
+        )
+    except BacktestError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(render_text(result))
+
+
+@app.command()
 def bench(
     events: Annotated[
         list[int] | None,
