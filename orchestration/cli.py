@@ -240,6 +240,49 @@ def identity_eval(
 
 
 @app.command()
+def explain(
+    contact_id: Annotated[str, typer.Argument(help="The contact_id to explain (see marts.dim_contacts).")],
+    model: Annotated[str | None, typer.Option(help="Only this scoring model (default: every model).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Score on this date, YYYY-MM-DD (from the daily history).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many rules to list per model.")] = 5,
+) -> None:
+    """Why a contact has its lead score: score and band per model, top rules, the actions behind them."""
+    _setup()
+    from orchestration.explain import ExplainError, render
+    from orchestration.explain import explain as run_explain
+
+    try:
+        when = date.fromisoformat(as_of) if as_of else None
+        typer.echo(
+            render(run_explain(settings.warehouse_path(), contact_id, model=model, as_of=when, top=top))
+        )
+    except (ExplainError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def backtest(
+    model: Annotated[
+        str, typer.Option(help="The scoring model to check (seeds/scoring/scoring_models.csv).")
+    ],
+    out: Annotated[Path | None, typer.Option(help="Report folder (default data/backtest/<model>).")] = None,
+) -> None:
+    """Backtest a scoring model on leads with known outcomes: AUC, conversion by band and decile."""
+    _setup()
+    from orchestration.backtest import BacktestError, render_text, run_backtest
+
+    try:
+        result = run_backtest(
+            settings.warehouse_path(), model, out or settings.data_dir() / "backtest" / model
+        )
+    except BacktestError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(render_text(result))
+
+
+@app.command()
 def bench(
     events: Annotated[int, typer.Option(help="Number of events to generate and process.")] = 1_000_000,
     seed: SeedOpt = 42,

@@ -1,0 +1,76 @@
+{#-
+    Generic test: every row satisfies the SQL `expression` (a null result fails).
+
+        data_tests:
+          - scoring_rule_holds:
+              arguments:
+                expression: "warm_threshold <= hot_threshold"
+-#}
+{% test scoring_rule_holds(model, expression) %}
+    select *
+    from {{ model }}
+    where not coalesce({{ expression }}, false)
+{% endtest %}
+
+
+{#-
+    Generic test on `fct_lead_scores`: each score equals the sum of its rows in the ledger (within
+    `tolerance`: scores are rounded to 2 decimals), and every ledger row belongs to a scored contact.
+-#}
+{% test scoring_score_is_ledger_sum(model, ledger, tolerance=0.01) %}
+    with
+
+    scores as (
+
+        select contact_id, scoring_model, score from {{ model }}
+
+    ),
+
+    ledger_totals as (
+
+        select
+            contact_id,
+            scoring_model,
+            sum(effective_points) as ledger_score
+        from {{ ledger }}
+        group by contact_id, scoring_model
+
+    )
+
+    select
+        coalesce(scores.contact_id, ledger_totals.contact_id) as contact_id,
+        coalesce(scores.scoring_model, ledger_totals.scoring_model) as scoring_model,
+        scores.score,
+        ledger_totals.ledger_score
+    from scores
+    full outer join ledger_totals
+        on
+            scores.contact_id = ledger_totals.contact_id
+            and scores.scoring_model = ledger_totals.scoring_model
+    where
+        scores.contact_id is null
+        or abs(scores.score - coalesce(ledger_totals.ledger_score, 0)) > {{ tolerance }}
+{% endtest %}
+
+
+{#-
+    Generic test on `fct_lead_scores`: the score as of the as-of date equals that day's row of the
+    daily history (the two are computed separately: the ledger row by row, the history day by day).
+-#}
+{% test scoring_score_matches_history(model, history, tolerance=0.01) %}
+    select
+        scores.contact_id,
+        scores.scoring_model,
+        scores.score,
+        history.score as history_score
+    from {{ model }} as scores
+    left join {{ history }} as history
+        on
+            scores.contact_id = history.contact_id
+            and scores.scoring_model = history.scoring_model
+            and scores.as_of = history.score_date
+    where
+        history.contact_id is null
+        or abs(scores.score - history.score) > {{ tolerance }}
+        or scores.band != history.band
+{% endtest %}

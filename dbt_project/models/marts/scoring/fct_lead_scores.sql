@@ -1,0 +1,136 @@
+{#-
+    Current lead scores: one row per contact x scoring model the model applies to, as of the as-of
+    date. `score` is the sum of the contact's rows in `fct_score_ledger`; its band comes from the
+    model's thresholds (`scoring_models`: hot at `hot_threshold` or more, warm at `warm_threshold` or
+    more, else cold). `became_hot_at` and the trend come from `fct_lead_score_history` (within its
+    window).
+-#}
+
+{%- set double = "double" -%}
+{%- set string = dbt.type_string() -%}
+
+with
+
+scoring_models as (
+
+    select * from {{ ref('scoring_models') }}
+
+),
+
+contact_models as (
+
+    select * from {{ ref('int_scoring__contact_models') }}
+
+),
+
+ledger as (
+
+    select * from {{ ref('fct_score_ledger') }}
+
+),
+
+history as (
+
+    select * from {{ ref('fct_lead_score_history') }}
+
+),
+
+ledger_totals as (
+
+    select
+        contact_id,
+        scoring_model,
+        round(sum(effective_points), 2) as score,
+        count(*) as ledger_rows
+    from ledger
+    group by contact_id, scoring_model
+
+),
+
+history_with_previous as (
+
+    select
+        contact_id,
+        scoring_model,
+        score_date,
+        score,
+        band,
+        lag(band) over (partition by contact_id, scoring_model order by score_date) as previous_band
+    from history
+
+),
+
+-- became_hot_at: the first day of the latest hot streak within the history window.
+history_summary as (
+
+    select
+        contact_id,
+        scoring_model,
+        max(
+            case when band = 'hot' and coalesce(previous_band, '') != 'hot' then score_date end
+        ) as became_hot_at,
+        max(case when score_date = {{ dbt.dateadd('day', -7, nurture_as_of()) }} then score end)
+            as score_7_days_ago,
+        max(case when score_date = {{ dbt.dateadd('day', -30, nurture_as_of()) }} then score end)
+            as score_30_days_ago
+    from history_with_previous
+    group by contact_id, scoring_model
+
+),
+
+scored as (
+
+    select
+        contact_models.contact_id,
+        contact_models.scoring_model,
+        scoring_models.hot_threshold,
+        scoring_models.warm_threshold,
+        history_summary.became_hot_at,
+        coalesce(ledger_totals.score, 0) as score,
+        coalesce(ledger_totals.ledger_rows, 0) as ledger_rows,
+        coalesce(history_summary.score_7_days_ago, 0) as score_7_days_ago,
+        coalesce(history_summary.score_30_days_ago, 0) as score_30_days_ago
+    from contact_models
+    inner join scoring_models
+        on contact_models.scoring_model = scoring_models.scoring_model
+    left join ledger_totals
+        on
+            contact_models.contact_id = ledger_totals.contact_id
+            and contact_models.scoring_model = ledger_totals.scoring_model
+    left join history_summary
+        on
+            contact_models.contact_id = history_summary.contact_id
+            and contact_models.scoring_model = history_summary.scoring_model
+
+),
+
+final as (
+
+    select
+        cast(contact_id as {{ string }}) as contact_id,
+        cast(scoring_model as {{ string }}) as scoring_model,
+        cast(score as {{ double }}) as score,
+        cast(
+            case
+                when score >= hot_threshold then 'hot'
+                when score >= warm_threshold then 'warm'
+                else 'cold'
+            end as {{ string }}
+        ) as band,
+        cast(became_hot_at as date) as became_hot_at,
+        cast(score - score_7_days_ago as {{ double }}) as score_change_7_days,
+        cast(score - score_30_days_ago as {{ double }}) as score_change_30_days,
+        cast(
+            case
+                when score - score_7_days_ago > 0 then 'rising'
+                when score - score_7_days_ago < 0 then 'falling'
+                else 'steady'
+            end as {{ string }}
+        ) as trend,
+        cast(ledger_rows as bigint) as ledger_rows,
+        cast({{ nurture_as_of() }} as date) as as_of
+    from scored
+
+)
+
+select * from final
