@@ -18,7 +18,12 @@ import duckdb
 import pytest
 from dbt_helpers import DBT_QUIET_ENV, failures, insert_rows, run_dbt
 
-LIFECYCLE_MARTS = ["dim_contact_stages", "fct_contact_stage_history", "dim_customer_value", "dim_customer_retention"]
+LIFECYCLE_MARTS = [
+    "dim_contact_stages",
+    "fct_contact_stage_history",
+    "dim_customer_value",
+    "dim_customer_retention",
+]
 KPI_MARTS = [
     "fct_kpi_acquisition",
     "fct_kpi_cohort_funnel",
@@ -146,8 +151,9 @@ def test_journey_goes_at_risk_lost_then_won_back(journey: Path) -> None:
         ("won_back", "2025-04-01", None),
     ]
     stage, since = query(
-        journey, f"select lifecycle_stage, cast(stage_since as varchar) from marts.dim_contact_stages "
-        f"where contact_id = '{alice}'"
+        journey,
+        f"select lifecycle_stage, cast(stage_since as varchar) from marts.dim_contact_stages "
+        f"where contact_id = '{alice}'",
     )[0]
     assert (stage, since) == ("won_back", "2025-04-01")
     status, via, won_back_at = query(
@@ -225,16 +231,17 @@ def test_history_periods_follow_each_other_without_gaps(demo: Path) -> None:
         demo,
         """
         select count(*) from (
-            select valid_to, lead(valid_from) over (partition by contact_id order by valid_from) as next_from,
-                   lifecycle_stage, lead(lifecycle_stage) over (partition by contact_id order by valid_from) as next
+            select valid_to, lifecycle_stage,
+                   lead(valid_from) over (partition by contact_id order by valid_from) as next_from,
+                   lead(lifecycle_stage) over (partition by contact_id order by valid_from) as next
             from marts.fct_contact_stage_history
         ) where next_from is not null and (valid_to <> next_from or lifecycle_stage = next)
         """,
     )
     assert gaps == 0
-    assert scalar(demo, "select count(*) from marts.fct_contact_stage_history where valid_to is null") == scalar(
-        demo, "select count(*) from marts.dim_contact_stages"
-    )
+    assert scalar(
+        demo, "select count(*) from marts.fct_contact_stage_history where valid_to is null"
+    ) == scalar(demo, "select count(*) from marts.dim_contact_stages")
 
 
 def test_revenue_reconciles_with_the_placed_orders(demo: Path) -> None:
@@ -277,10 +284,13 @@ def test_value_tiers_follow_the_quantile_cut_offs(demo: Path) -> None:
 def test_rfm_scores_are_quintiles(demo: Path) -> None:
     low, high = query(demo, "select min(recency_score), max(recency_score) from marts.dim_customer_value")[0]
     assert (low, high) == (1, 5)
-    assert scalar(
-        demo,
-        "select count(*) from marts.dim_customer_value where avg_basket <> revenue / order_count",
-    ) == 0
+    assert (
+        scalar(
+            demo,
+            "select count(*) from marts.dim_customer_value where avg_basket <> revenue / order_count",
+        )
+        == 0
+    )
 
 
 def test_retention_agrees_with_the_stages(demo: Path) -> None:
@@ -295,24 +305,40 @@ def test_retention_agrees_with_the_stages(demo: Path) -> None:
     )
     assert disagreements == 0
     # a lost customer always has a reason; only a lost customer has one
-    assert scalar(
-        demo,
-        "select count(*) from marts.dim_customer_retention "
-        "where (retention_status = 'lost') <> (lost_reason is not null)",
-    ) == 0
+    assert (
+        scalar(
+            demo,
+            "select count(*) from marts.dim_customer_retention "
+            "where (retention_status = 'lost') <> (lost_reason is not null)",
+        )
+        == 0
+    )
     # churn risk is always explained by its signals
-    assert scalar(
-        demo,
-        "select count(*) from marts.dim_customer_retention where retention_status = 'churn_risk' "
-        "and churn_signals is null",
-    ) == 0
+    assert (
+        scalar(
+            demo,
+            "select count(*) from marts.dim_customer_retention where retention_status = 'churn_risk' "
+            "and churn_signals is null",
+        )
+        == 0
+    )
 
 
 def test_terminations_give_the_reason_for_leaving(demo: Path) -> None:
-    reasons = {r for (r,) in query(demo, "select distinct reason from staging.stg_feedback__events "
-                                         "where feedback_type = 'termination'")}
-    lost_reasons = {r for (r,) in query(demo, "select distinct lost_reason from marts.dim_customer_retention "
-                                              "where lost_reason <> 'inactivity'")}
+    reasons = {
+        r
+        for (r,) in query(
+            demo,
+            "select distinct reason from staging.stg_feedback__events where feedback_type = 'termination'",
+        )
+    }
+    lost_reasons = {
+        r
+        for (r,) in query(
+            demo,
+            "select distinct lost_reason from marts.dim_customer_retention where lost_reason <> 'inactivity'",
+        )
+    }
     assert lost_reasons and lost_reasons <= reasons
 
 
@@ -340,8 +366,13 @@ def test_acquisition_counts_every_contact_once_per_model(demo: Path) -> None:
     # spend is counted once per campaign in each model
     assert scalar(
         demo, "select sum(spend) from marts.fct_kpi_acquisition where attribution_model = 'first_touch'"
-    ) == pytest.approx(scalar(demo, "select sum(spend) from staging.stg_campaign_costs__campaign_costs "
-                                    "where cost_date <= current_date"))
+    ) == pytest.approx(
+        scalar(
+            demo,
+            "select sum(spend) from staging.stg_campaign_costs__campaign_costs "
+            "where cost_date <= current_date",
+        )
+    )
 
 
 def test_deal_funnel_counts_every_deal_once(demo: Path) -> None:

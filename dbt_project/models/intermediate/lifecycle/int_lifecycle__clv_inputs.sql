@@ -46,8 +46,8 @@ summary as (
         purchase_days.contact_id,
         firsts.first_on,
         count(*) - 1 as frequency,
-        {{ dbt.datediff('firsts.first_on', 'max(purchase_days.ordered_on)', 'day') }} as recency,
-        {{ dbt.datediff('firsts.first_on', nurture_as_of(), 'day') }} + 1 as t_days,
+        {{ dbt.datediff('firsts.first_on', 'max(purchase_days.ordered_on)', 'day') }} as recency,  -- noqa: LT05
+        {{ dbt.datediff('firsts.first_on', nurture_as_of(), 'day') }} + 1 as t_days,  -- noqa: LT05
         coalesce(
             sum(case when purchase_days.ordered_on > firsts.first_on then purchase_days.day_amount end)
             / nullif(cast(count(*) - 1 as double), 0),

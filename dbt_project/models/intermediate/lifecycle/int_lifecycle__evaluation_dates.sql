@@ -42,7 +42,7 @@ window_ends as (
         stage_events.contact_id,
         cast({{ dbt.dateadd(
             'day',
-            "1 + case stage_events.event
+            "1 + case stage_events.stage_event
                 when 'lead' then settings.lead_window_days
                 when 'sales' then settings.sales_window_days
                 when 'churn_signal' then settings.churn_signal_window_days
@@ -54,7 +54,7 @@ window_ends as (
         ) }} as date) as evaluated_on
     from stage_events
     cross join settings
-    where stage_events.event in ('lead', 'sales', 'churn_signal', 'advocacy', 'win_back', 'purchase')
+    where stage_events.stage_event in ('lead', 'sales', 'churn_signal', 'advocacy', 'win_back', 'purchase')
 
 ),
 
@@ -65,7 +65,7 @@ lost_ends as (
         cast({{ dbt.dateadd('day', '1 + settings.lost_days', 'stage_events.event_on') }} as date) as evaluated_on
     from stage_events
     cross join settings
-    where stage_events.event = 'purchase'
+    where stage_events.stage_event = 'purchase'
 
 ),
 

@@ -1,41 +1,26 @@
 {#-
-    Marketing-qualified contacts and the day they qualified.
-    INTERIM RULE until the lead scores (`fct_lead_scores`) are merged: a contact qualifies on the day
-    of its first intent signal (pricing, offer or demo page, cart, simulator, quote or demo request)
-    on or after its first lead signal.
+    Marketing-qualified contacts and the day they qualified: a contact whose lead score is hot (band
+    `hot` in `fct_lead_scores`, any scoring model) is an mql since the first day of its current hot
+    streak (`became_hot_at`; the as-of date when the scores do not give it). A contact that cools
+    down is no longer marketing-qualified.
 -#}
 
 with
 
-signals as (
+lead_scores as (
 
-    select * from {{ ref('int_lifecycle__signals') }}
-
-),
-
-first_lead as (
-
-    select
-        contact_id,
-        min(signal_on) as first_lead_on
-    from signals
-    where signal = 'lead'
-    group by contact_id
+    select * from {{ ref('fct_lead_scores') }}
 
 ),
 
 final as (
 
     select
-        signals.contact_id,
-        min(signals.signal_on) as mql_on
-    from signals
-    inner join first_lead
-        on signals.contact_id = first_lead.contact_id
-    where
-        signals.signal = 'intent'
-        and signals.signal_on >= first_lead.first_lead_on
-    group by signals.contact_id
+        contact_id,
+        min(coalesce(became_hot_at, {{ nurture_as_of() }})) as mql_on
+    from lead_scores
+    where band = 'hot'
+    group by contact_id
 
 )
 

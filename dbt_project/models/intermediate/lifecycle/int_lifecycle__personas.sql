@@ -51,7 +51,7 @@ inferred as (
         select
             browsed.*,
             row_number() over (
-                partition by browsed.contact_id order by browsed.page_views desc, browsed.persona
+                partition by browsed.contact_id order by browsed.page_views desc, browsed.persona asc
             ) as persona_rank
         from browsed
     ) as ranked
@@ -91,10 +91,10 @@ declared as (
 final as (
 
     select
-        coalesce(declared.contact_id, inferred.contact_id) as contact_id,
-        coalesce(declared.persona, inferred.persona) as persona,
         inferred.persona as inferred_persona,
         declared.persona as declared_persona,
+        coalesce(declared.contact_id, inferred.contact_id) as contact_id,
+        coalesce(declared.persona, inferred.persona) as persona,
         case
             when declared.persona is not null and declared.persona = inferred.persona then 'confirmed'
             when declared.persona is not null and inferred.persona is not null then 'declared_override'

@@ -57,8 +57,8 @@ terminated_between as (
     inner join terminations
         on
             purchases.contact_id = terminations.contact_id
-            and terminations.terminated_on >= purchases.previous_purchased_on
-            and terminations.terminated_on <= purchases.purchased_on
+            and purchases.previous_purchased_on <= terminations.terminated_on
+            and purchases.purchased_on >= terminations.terminated_on
 
 ),
 
@@ -98,10 +98,10 @@ win_back_touches as (
         on
             flagged.contact_id = interactions.contact_id
             and interactions.campaign_id is not null
-            and interactions.occurred_at <= flagged.occurred_at
+            and flagged.occurred_at >= interactions.occurred_at
             and interactions.occurred_at
             >= {{ dbt.dateadd('day', '-1 * flagged.won_back_touch_days', 'flagged.occurred_at') }}
-            and interactions.interaction_id <> flagged.interaction_id
+            and flagged.interaction_id <> interactions.interaction_id
     where flagged.is_win_back = true
 
 ),

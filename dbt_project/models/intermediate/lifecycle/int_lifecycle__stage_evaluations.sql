@@ -30,24 +30,24 @@ summarised as (
     select
         evaluation_dates.contact_id,
         evaluation_dates.evaluated_on,
-        max(case when stage_events.event = 'known' then 1 else 0 end) as is_known,
-        max(case when stage_events.event = 'lead' then stage_events.event_on end) as last_lead_on,
-        max(case when stage_events.event = 'mql' then stage_events.event_on end) as last_mql_on,
-        max(case when stage_events.event = 'sales' then stage_events.event_on end) as last_sales_on,
+        max(case when stage_events.stage_event = 'known' then 1 else 0 end) as is_known,
+        max(case when stage_events.stage_event = 'lead' then stage_events.event_on end) as last_lead_on,
+        max(case when stage_events.stage_event = 'mql' then stage_events.event_on end) as last_mql_on,
+        max(case when stage_events.stage_event = 'sales' then stage_events.event_on end) as last_sales_on,
         count(
-            distinct case when stage_events.event = 'purchase' then stage_events.interaction_id end
+            distinct case when stage_events.stage_event = 'purchase' then stage_events.interaction_id end
         ) as purchase_count,
-        min(case when stage_events.event = 'purchase' then stage_events.event_on end) as first_purchase_on,
-        max(case when stage_events.event = 'purchase' then stage_events.event_on end) as last_purchase_on,
-        max(case when stage_events.event = 'advocacy' then stage_events.event_on end) as last_advocacy_on,
-        max(case when stage_events.event = 'churn_signal' then stage_events.event_on end) as last_churn_signal_on,
-        max(case when stage_events.event = 'termination' then stage_events.event_on end) as last_termination_on,
-        max(case when stage_events.event = 'win_back' then stage_events.event_on end) as last_win_back_on
+        min(case when stage_events.stage_event = 'purchase' then stage_events.event_on end) as first_purchase_on,
+        max(case when stage_events.stage_event = 'purchase' then stage_events.event_on end) as last_purchase_on,
+        max(case when stage_events.stage_event = 'advocacy' then stage_events.event_on end) as last_advocacy_on,
+        max(case when stage_events.stage_event = 'churn_signal' then stage_events.event_on end) as last_churn_signal_on,
+        max(case when stage_events.stage_event = 'termination' then stage_events.event_on end) as last_termination_on,
+        max(case when stage_events.stage_event = 'win_back' then stage_events.event_on end) as last_win_back_on
     from evaluation_dates
     left join stage_events
         on
             evaluation_dates.contact_id = stage_events.contact_id
-            and stage_events.event_on <= evaluation_dates.evaluated_on
+            and evaluation_dates.evaluated_on >= stage_events.event_on
     group by evaluation_dates.contact_id, evaluation_dates.evaluated_on
 
 ),
@@ -56,13 +56,13 @@ aged as (
 
     select
         summarised.*,
-        {{ dbt.datediff('summarised.last_purchase_on', 'summarised.evaluated_on', 'day') }} as days_since_purchase,
-        {{ dbt.datediff('summarised.last_lead_on', 'summarised.evaluated_on', 'day') }} as days_since_lead,
-        {{ dbt.datediff('summarised.last_sales_on', 'summarised.evaluated_on', 'day') }} as days_since_sales,
-        {{ dbt.datediff('summarised.last_advocacy_on', 'summarised.evaluated_on', 'day') }} as days_since_advocacy,
-        {{ dbt.datediff('summarised.last_churn_signal_on', 'summarised.evaluated_on', 'day') }}
+        {{ dbt.datediff('summarised.last_purchase_on', 'summarised.evaluated_on', 'day') }} as days_since_purchase,  -- noqa: LT05
+        {{ dbt.datediff('summarised.last_lead_on', 'summarised.evaluated_on', 'day') }} as days_since_lead,  -- noqa: LT05
+        {{ dbt.datediff('summarised.last_sales_on', 'summarised.evaluated_on', 'day') }} as days_since_sales,  -- noqa: LT05
+        {{ dbt.datediff('summarised.last_advocacy_on', 'summarised.evaluated_on', 'day') }} as days_since_advocacy,  -- noqa: LT05
+        {{ dbt.datediff('summarised.last_churn_signal_on', 'summarised.evaluated_on', 'day') }}  -- noqa: LT05
             as days_since_churn_signal,
-        {{ dbt.datediff('summarised.last_win_back_on', 'summarised.evaluated_on', 'day') }} as days_since_win_back,
+        {{ dbt.datediff('summarised.last_win_back_on', 'summarised.evaluated_on', 'day') }} as days_since_win_back,  -- noqa: LT05
         coalesce(summarised.last_termination_on >= summarised.last_purchase_on, false) as is_terminated,
         coalesce(
             summarised.last_churn_signal_on >= summarised.last_purchase_on,

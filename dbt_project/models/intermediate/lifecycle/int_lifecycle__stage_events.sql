@@ -28,7 +28,7 @@ stage_signals as (
 
     select
         contact_id,
-        signal as event,
+        signal as stage_event,
         signal_on as event_on,
         interaction_id
     from signals
@@ -40,7 +40,7 @@ mql_events as (
 
     select
         contact_id,
-        'mql' as event,
+        'mql' as stage_event,
         mql_on as event_on,
         cast(null as {{ dbt.type_string() }}) as interaction_id
     from mql
@@ -52,7 +52,7 @@ win_backs as (
 
     select
         contact_id,
-        'win_back' as event,
+        'win_back' as stage_event,
         purchased_on as event_on,
         interaction_id
     from purchases

@@ -69,7 +69,7 @@ customer_revenue as (
         sum(orders.amount) as revenue_to_date
     from snapshots
     inner join orders
-        on orders.ordered_on <= snapshots.snapshot_on
+        on snapshots.snapshot_on >= orders.ordered_on
     group by snapshots.snapshot_on, orders.contact_id
 
 ),

@@ -79,10 +79,10 @@ aggregated as (
         sum(case when cohorts.max_funnel_rank >= ranks.customer_rank then 1 else 0 end) as customers,
         sum(case when cohorts.was_repeat = 1 then 1 else 0 end) as repeat_customers,
         avg(
-            cast({{ dbt.datediff('cohorts.first_seen_on', 'cohorts.lead_on', 'day') }} as double)
+            cast({{ dbt.datediff('cohorts.first_seen_on', 'cohorts.lead_on', 'day') }} as double)  -- noqa: LT05
         ) as avg_days_to_lead,
         avg(
-            cast({{ dbt.datediff('cohorts.first_seen_on', 'cohorts.customer_on', 'day') }} as double)
+            cast({{ dbt.datediff('cohorts.first_seen_on', 'cohorts.customer_on', 'day') }} as double)  -- noqa: LT05
         ) as avg_days_to_customer
     from cohorts
     cross join ranks

@@ -55,10 +55,11 @@ stage_grid as (
         deal_stages.deal_status
     from typed
     cross join deal_stages
-    where exists (
-        select 1 from typed as present
-        where present.pipeline = typed.pipeline and present.deal_stage = deal_stages.deal_stage
-    )
+    where
+        exists (
+            select 1 from typed as present
+            where present.pipeline = typed.pipeline and present.deal_stage = deal_stages.deal_stage
+        )
     union all
     select distinct
         typed.pipeline,

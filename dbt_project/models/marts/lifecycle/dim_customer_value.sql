@@ -65,7 +65,7 @@ final as (
         cast(scored.first_order_at as timestamp) as first_order_at,
         cast(scored.last_order_at as timestamp) as last_order_at,
         cast(
-            {{ dbt.datediff('cast(scored.last_order_at as date)', nurture_as_of(), 'day') }} as bigint
+            {{ dbt.datediff('cast(scored.last_order_at as date)', nurture_as_of(), 'day') }} as bigint  -- noqa: LT05
         ) as days_since_last_order,
         cast(scored.recency_score as integer) as recency_score,
         cast(scored.frequency_score as integer) as frequency_score,
