@@ -31,8 +31,9 @@ final as (
 
     select
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast({{ dbt.listagg('consent_channel', "','", 'order by consent_channel') }} as {{ dbt.type_string() }})
-            as missing_consent_channels
+        cast(
+            {{ dbt.listagg('consent_channel', "','", 'order by consent_channel') }} as {{ dbt.type_string() }}
+        ) as missing_consent_channels
     from missing
     group by contact_id
 

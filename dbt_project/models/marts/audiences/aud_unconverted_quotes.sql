@@ -20,7 +20,7 @@ requests as (
         contact_id,
         content_theme as form_type,
         occurred_at as requested_at,
-        row_number() over (partition by contact_id order by occurred_at desc, record_id) as request_rank
+        row_number() over (partition by contact_id order by occurred_at desc, record_id asc) as request_rank
     from interactions
     where
         interaction_type = 'form_submitted'
