@@ -23,7 +23,9 @@ missing as (
         consent_status = 'unknown'
         and requires_opt_in = true
         and is_do_not_contact = false
-        and consent_channel in ('{{ channels | join("', '") }}')
+        and consent_channel in (
+            '{{ channels | join("', '") }}'
+        )
 
 ),
 

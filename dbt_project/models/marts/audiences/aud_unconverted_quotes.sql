@@ -24,7 +24,9 @@ requests as (
     from interactions
     where
         interaction_type = 'form_submitted'
-        and content_theme in ('{{ form_types | join("', '") }}')
+        and content_theme in (
+            '{{ form_types | join("', '") }}'
+        )
         and occurred_at < {{ nurture_as_of_end() }}
         and occurred_at >= {{ dbt.dateadd('day', -1 * lookback_days, nurture_as_of_end()) }}
 
