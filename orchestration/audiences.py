@@ -94,10 +94,10 @@ def audience_report(warehouse: Path, audience: str | None = None) -> AudienceRep
             )
         counts = held.get((name, destination), {})
         allowed = counts.get("", 0)
-        reasons = {reason: n for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if reason}
-        lines[name].destinations.append(
-            DestinationLine(destination, sum(counts.values()), allowed, reasons)
-        )
+        reasons = {
+            reason: n for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if reason
+        }
+        lines[name].destinations.append(DestinationLine(destination, sum(counts.values()), allowed, reasons))
     if audience is not None and not lines:
         raise AudiencesError(f"no audience named {audience!r} (see `nurture audiences`)")
     as_of = max((v[0] for v in latest.values()), default=None)
@@ -108,7 +108,8 @@ def render(report: AudienceReport) -> str:
     """The report as text: one block per audience, one line per destination."""
     header = f"{len(report.audiences)} audiences" + (f" as of {report.as_of}" if report.as_of else "")
     out = [header, ""]
-    out.append(f"{'audience / destination':<32}{'priority':>9}{'members':>9}{'allowed':>9}{'held':>7}  held back because")
+    columns = f"{'priority':>9}{'members':>9}{'allowed':>9}{'held':>7}"
+    out.append(f"{'audience / destination':<32}{columns}  held back because")
     for line in report.audiences:
         change = ""
         if line.previous_members is not None:
@@ -121,7 +122,6 @@ def render(report: AudienceReport) -> str:
         for dest in line.destinations:
             reasons = ", ".join(f"{reason} {n:,}" for reason, n in dest.held.items())
             held = dest.members - dest.allowed
-            out.append(
-                f"  {dest.destination:<30}{'':>9}{dest.members:>9,}{dest.allowed:>9,}{held:>7,}  {reasons}".rstrip()
-            )
+            counts = f"{'':>9}{dest.members:>9,}{dest.allowed:>9,}{held:>7,}"
+            out.append(f"  {dest.destination:<30}{counts}  {reasons}".rstrip())
     return "\n".join(out)

@@ -86,6 +86,18 @@ signalled as (
 
 ),
 
+lead_flags as (
+
+    select
+        'email' as decided_channel,
+        'crm:do_not_email' as decision_source
+    union all
+    select
+        'phone' as decided_channel,
+        'crm:do_not_call' as decision_source
+
+),
+
 crm_flags as (
 
     select
@@ -120,15 +132,7 @@ crm_flags as (
         on
             record_contacts.record_source = 'stg_crm__leads'
             and record_contacts.record_id = cast(crm_leads.lead_id as {{ dbt.type_string() }})
-    inner join (
-        select
-            'email' as decided_channel,
-            'crm:do_not_email' as decision_source
-        union all
-        select
-            'phone' as decided_channel,
-            'crm:do_not_call' as decision_source
-    ) as flags
+    inner join lead_flags as flags
         on
             (flags.decided_channel = 'email' and crm_leads.do_not_email = true)
             or (flags.decided_channel = 'phone' and crm_leads.do_not_call = true)

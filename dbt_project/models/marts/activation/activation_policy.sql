@@ -83,13 +83,13 @@ candidates as (
         contacts.first_name,
         contacts.last_name,
         contacts.crm_contact_id,
-        coalesce(contacts.is_customer, false) as is_customer,
         destinations.consent_channel,
         destinations.pressure_channel,
         destinations.required_identifier,
         destinations.applies_do_not_contact,
-        coalesce(do_not_contact.is_do_not_contact, 0) as is_do_not_contact,
-        consents.may_market
+        consents.may_market,
+        coalesce(contacts.is_customer, false) as is_customer,
+        coalesce(do_not_contact.is_do_not_contact, 0) as is_do_not_contact
     from members
     inner join audience_destinations
         on members.audience = audience_destinations.audience

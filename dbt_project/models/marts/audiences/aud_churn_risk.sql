@@ -1,4 +1,7 @@
-{#- Customers at risk of churn (churn signals since their last purchase), for retention: retention status `churn_risk` in `dim_customer_retention`. -#}
+{#-
+    Customers at risk of churn (churn signals since their last purchase), for retention:
+    retention status `churn_risk` in `dim_customer_retention`.
+-#}
 
 with
 

@@ -23,7 +23,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by contact_id order by score desc, scoring_model) as score_rank
+        row_number() over (partition by contact_id order by score desc, scoring_model asc) as score_rank
     from lead_scores
 
 ),

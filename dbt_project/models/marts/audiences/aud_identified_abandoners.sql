@@ -28,7 +28,7 @@ recent as (
         abandonments.abandoned_at,
         row_number() over (
             partition by abandonments.contact_id
-            order by abandonments.abandoned_at desc, abandonments.abandonment_type
+            order by abandonments.abandoned_at desc, abandonments.abandonment_type asc
         ) as abandonment_rank
     from abandonments
     inner join contacts

@@ -1,4 +1,7 @@
-{#- Inactive customers, for a reconnection campaign: retention status `inactive` in `dim_customer_retention`. -#}
+{#-
+    Inactive customers, for a reconnection campaign:
+    retention status `inactive` in `dim_customer_retention`.
+-#}
 
 with
 

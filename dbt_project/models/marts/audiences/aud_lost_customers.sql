@@ -1,4 +1,7 @@
-{#- Lost customers by the reason they left, for win-back: retention status `lost` in `dim_customer_retention`. -#}
+{#-
+    Lost customers by the reason they left, for win-back:
+    retention status `lost` in `dim_customer_retention`.
+-#}
 
 with
 

@@ -48,7 +48,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by contact_id order by moved_on desc, move_signal) as signal_rank
+        row_number() over (partition by contact_id order by moved_on desc, move_signal asc) as signal_rank
     from signals
     where moved_on >= {{ dbt.dateadd('day', -1 * lookback_days, nurture_as_of()) }}
 

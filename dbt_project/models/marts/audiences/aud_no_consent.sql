@@ -23,7 +23,9 @@ missing as (
         consent_status = 'unknown'
         and requires_opt_in = true
         and is_do_not_contact = false
-        and consent_channel in ('{{ channels | join("', '") }}')
+        and consent_channel in (
+            '{{ channels | join("', '") }}'
+        )
 
 ),
 
@@ -31,8 +33,9 @@ final as (
 
     select
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast({{ dbt.listagg('consent_channel', "','", 'order by consent_channel') }} as {{ dbt.type_string() }})
-            as missing_consent_channels
+        cast(
+            {{ dbt.listagg('consent_channel', "','", 'order by consent_channel') }} as {{ dbt.type_string() }}
+        ) as missing_consent_channels
     from missing
     group by contact_id
 

@@ -48,7 +48,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by contact_id order by engagements desc, preferred_channel) as channel_rank
+        row_number() over (partition by contact_id order by engagements desc, preferred_channel asc) as channel_rank
     from channel_counts
 
 ),

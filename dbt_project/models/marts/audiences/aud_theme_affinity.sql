@@ -53,7 +53,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by contact_id order by affinity_score desc, content_theme) as theme_rank
+        row_number() over (partition by contact_id order by affinity_score desc, content_theme asc) as theme_rank
     from theme_scores
 
 ),

@@ -20,11 +20,13 @@ requests as (
         contact_id,
         content_theme as form_type,
         occurred_at as requested_at,
-        row_number() over (partition by contact_id order by occurred_at desc, record_id) as request_rank
+        row_number() over (partition by contact_id order by occurred_at desc, record_id asc) as request_rank
     from interactions
     where
         interaction_type = 'form_submitted'
-        and content_theme in ('{{ form_types | join("', '") }}')
+        and content_theme in (
+            '{{ form_types | join("', '") }}'
+        )
         and occurred_at < {{ nurture_as_of_end() }}
         and occurred_at >= {{ dbt.dateadd('day', -1 * lookback_days, nurture_as_of_end()) }}
 

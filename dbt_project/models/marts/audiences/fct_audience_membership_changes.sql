@@ -25,7 +25,12 @@ snapshot_dates as (
         audience,
         as_of,
         lag(as_of) over (partition by audience order by as_of) as previous_as_of
-    from (select distinct audience, as_of from sizes) as audience_dates
+    from (
+        select distinct
+            audience,
+            as_of
+        from sizes
+    ) as audience_dates
 
 ),
 

@@ -40,9 +40,9 @@ ranked_decisions as (
             partition by contact_id, consent_channel
             order by
                 decided_at desc,
-                case consent_status when 'do_not_contact' then 0 when 'opt_out' then 1 else 2 end,
-                record_source,
-                record_id
+                case consent_status when 'do_not_contact' then 0 when 'opt_out' then 1 else 2 end asc,
+                record_source asc,
+                record_id asc
         ) as decision_rank
     from decisions
 
@@ -83,11 +83,12 @@ joined as (
     select
         contact_channels.contact_id,
         contact_channels.consent_channel,
-        coalesce(latest_decisions.consent_status, 'unknown') as consent_status,
         latest_decisions.decided_at,
         latest_decisions.decision_source,
         latest_decisions.record_source as decision_record_source,
         latest_decisions.record_id as decision_record_id,
+        do_not_contact.do_not_contact_at,
+        coalesce(latest_decisions.consent_status, 'unknown') as consent_status,
         upper(coalesce(contact_channels.contact_country, latest_decisions.decision_country)) as country,
         coalesce(by_country.requires_opt_in, by_default.requires_opt_in, true) as requires_opt_in,
         coalesce(
@@ -97,8 +98,7 @@ joined as (
                 or do_not_contact.last_opt_in_at <= do_not_contact.do_not_contact_at
             ),
             false
-        ) as is_do_not_contact,
-        do_not_contact.do_not_contact_at
+        ) as is_do_not_contact
     from contact_channels
     left join latest_decisions
         on

@@ -52,7 +52,7 @@ counted as (
     from messages
     inner join pressure_caps
         on
-            (pressure_caps.pressure_channel = messages.pressure_channel or pressure_caps.pressure_channel = 'all')
+            (messages.pressure_channel = pressure_caps.pressure_channel or pressure_caps.pressure_channel = 'all')
             and messages.occurred_at
             >= {{ dbt.dateadd('day', '-1 * pressure_caps.window_days', nurture_as_of_end()) }}
     group by
