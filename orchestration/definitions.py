@@ -38,6 +38,7 @@ def build_definitions() -> Definitions:
             description="dbt build only.",
         ),
     ]
+    # Every folder that makes assets goes here, so its assets get their quality checks and schedules.
     assets = Definitions.merge(dlt_defs.build_defs(), dbt_defs.build_defs(), reverse_etl_defs.build_defs())
     return Definitions.merge(
         assets,

@@ -36,7 +36,6 @@ from orchestration.defs.automation.landing import (
     run_key,
     scan_landing,
 )
-from orchestration.defs.dlt import GROUP as RAW_GROUP
 from sources import settings
 from sources.catalog import catalog
 
@@ -100,31 +99,24 @@ def landing_assets(graph) -> dict[str, list[AssetKey]]:
     return keys
 
 
+def closure(graph, start: Iterable[AssetKey]) -> set[AssetKey]:
+    """``start`` and everything downstream of it."""
+    seen: set[AssetKey] = set()
+    stack = [k for k in start if graph.has(k)]
+    while stack:
+        key = stack.pop()
+        if key not in seen:
+            seen.add(key)
+            stack.extend(graph.get(key).child_keys)
+    return seen
+
+
 def downstream_keys(graph, start: Iterable[AssetKey], daily_tags: Iterable[str]) -> list[AssetKey]:
     """Materializable assets at or downstream of ``start``, minus daily-tagged ones and what they feed."""
     tags = set(daily_tags)
-    seen: set[AssetKey] = set()
-    stack = [k for k in start if graph.has(k)]
-    daily: set[AssetKey] = set()
-    while stack:
-        key = stack.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        node = graph.get(key)
-        parents_daily = any(p in daily for p in node.parent_keys)
-        if tags & set(node.tags or {}) or parents_daily:
-            daily.add(key)
-        stack.extend(node.child_keys)
-    # A second pass: an asset reached before its daily parent was marked.
-    changed = True
-    while changed:
-        changed = False
-        for key in seen - daily:
-            if any(p in daily for p in graph.get(key).parent_keys):
-                daily.add(key)
-                changed = True
-    return sorted((k for k in seen - daily if graph.get(k).is_materializable), key=lambda k: k.path)
+    reachable = closure(graph, start)
+    daily = closure(graph, [k for k in reachable if tags & set(graph.get(k).tags or {})])
+    return sorted((k for k in reachable - daily if graph.get(k).is_materializable), key=lambda k: k.path)
 
 
 def daily_selection(tags: Iterable[str]) -> AssetSelection:
@@ -216,6 +208,3 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         schedules=[frequent_schedule, daily_schedule],
         sensors=[landing_sensor],
     )
-
-
-__all__ = ["DAILY_JOB", "FREQUENT_JOB", "LANDING_SENSOR", "RAW_GROUP", "build_defs"]
