@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import sys
 from datetime import UTC, datetime
 
@@ -24,6 +23,12 @@ from sources.readers import read
 from sources.rows import process_records
 
 LOADED_AT = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_for_small_files(monkeypatch):
+    """Small files normally take the row path (a query costs more than it saves): not in these tests."""
+    monkeypatch.setattr(columnar, "SMALL_CHUNK_ROWS", 0)
 
 # Lines and rows the demo generator does not write: odd but legal values, and JSON two parsers may read
 # differently. Each must end the same way on both paths.
@@ -160,9 +165,20 @@ def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path,
     row_path_tables = ("campaign_costs", "orders", "order_lines")  # Parquet; nested child tables
     eligible = sum(n for t, n in by_fast.rows.items() if t not in row_path_tables)
     assert fast_rows > 0.8 * eligible, (fast_rows, eligible)
-    reasons = {re.sub(r"[:'].*", "", r[5]) for r in got["quarantine"][1]}
-    for expected_reason in ("malformed JSON", "required field ", "not a timestamp", "expected "):
-        assert any(r.startswith(expected_reason) for r in reasons), (expected_reason, reasons)
+    reasons = [r[5] for r in got["quarantine"][1]]
+    for kind in (
+        "malformed JSON",
+        "required field ",
+        "not a timestamp",
+        "is not one of",
+        "columns, found",
+        "needs at least one of",
+        "invalid email",
+        "invalid phone",
+        "unexpected column",
+        "not a JSON object",
+    ):
+        assert any(kind in r for r in reasons), kind
 
 
 # -- the vectorised validation, field by field --------------------------------------------------------
