@@ -192,7 +192,8 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
             f"else cast(to_json({s}) as varchar) end"
         )
         ok = (
-            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') and not regexp_matches({r}, '{doubt}')) "
+            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') "
+            f"and not regexp_matches({r}, '{doubt}')) "
             f"or ({k} = 'VARCHAR' and not regexp_matches({s}, '{doubt}') and ("
             f"(left({s}, 1) in ('{{', '[') and {edge_ok} and json_valid({s}) "
             f"and not regexp_matches({s}, '{JSON_DOUBT}')) "
@@ -220,7 +221,8 @@ def validation_sql(spec: TableSpec, source: str, cols: list[_Col], mapped: list[
         idx = [spec.field_names.index(n) for n in spec.require_one_of]
         fast.append("(" + " or ".join(f"{cols[j].kind} is not null" for j in idx) + ")")
     joins = "".join(
-        f" left join {'emails' if spec.fields[i].type == 'email' else 'phones'} m{i} on m{i}.raw = x.{cols[i].text}"
+        f" left join {'emails' if spec.fields[i].type == 'email' else 'phones'} m{i}"
+        f" on m{i}.raw = x.{cols[i].text}"
         for i in mapped
     )
     norms = "".join(f", m{i}.norm as n{i}" for i in mapped)
@@ -316,6 +318,7 @@ class ColumnarLoader:
             r = f"coalesce({', '.join(cands)})" if len(cands) > 1 else cands[0]
             parts.append(f"{r} as r{i}")
         known = "[" + ", ".join(_lit(k) for k in self.known_keys) + "]"
+        structure = _lit(json.dumps(self._structure(tree)))
         kinds = []
         for i in range(len(self.spec.fields)):
             r = f"r{i}"
@@ -336,8 +339,9 @@ class ColumnarLoader:
         ),
         extracted as (
             select _idx, _line,
-                keys is null or not list_has_all({known}, keys) or len(keys) <> len(list_distinct(keys)) as _doubt,
-                case when keys is not null then json_transform(t, {_lit(json.dumps(self._structure(tree)))}) end as j
+                keys is null or not list_has_all({known}, keys)
+                    or len(keys) <> len(list_distinct(keys)) as _doubt,
+                case when keys is not null then json_transform(t, {structure}) end as j
             from keyed
         ),
         fields as materialized (select _idx, _line, _doubt, {", ".join(parts)} from extracted)
@@ -363,7 +367,9 @@ class ColumnarLoader:
         return self._validate()
 
     # -- CSV ---------------------------------------------------------------------------------------
-    def csv_chunk(self, header: list[str], rows: list[list[str]], numbers: list[int]) -> tuple[pa.Table, list[int]]:
+    def csv_chunk(
+        self, header: list[str], rows: list[list[str]], numbers: list[int]
+    ) -> tuple[pa.Table, list[int]]:
         """Validate CSV records of the right width (as the row path reads them: '' is no value)."""
         fields = dict.fromkeys(h for h in header if h)  # the row path's dict keeps the last duplicate
         position = {h: j for j, h in enumerate(header) if h}
@@ -375,7 +381,9 @@ class ColumnarLoader:
         }
         for j, h in enumerate(fields):
             data[f"c{j}"] = pc.if_else(
-                pc.equal(arr := pa.array(columns[position[h]], pa.string()), ""), pa.scalar(None, pa.string()), arr
+                pc.equal(arr := pa.array(columns[position[h]], pa.string()), ""),
+                pa.scalar(None, pa.string()),
+                arr,
             )
         names = {h: f"c{j}" for j, h in enumerate(fields)}
         unknown = [names[h] for h in fields if h not in known]
@@ -383,7 +391,11 @@ class ColumnarLoader:
         parts = []
         for i, f in enumerate(self.spec.fields):
             cands = [names[p] for p in f.lookup_paths if p in names]
-            s = f"coalesce({', '.join(cands)})" if len(cands) > 1 else (cands[0] if cands else "null::varchar")
+            s = (
+                f"coalesce({', '.join(cands)})"
+                if len(cands) > 1
+                else (cands[0] if cands else "null::varchar")
+            )
             parts.append(
                 f"case when {s} is not null then 'VARCHAR' end as k{i}, {s} as s{i}, null::varchar as r{i}"
             )
@@ -553,7 +565,9 @@ def process_csv(
     yield from flush()
 
 
-def _flush(loader: ColumnarLoader, proc: TableProcessor, fast: pa.Table | None) -> Iterator[tuple[str, pa.Table]]:
+def _flush(
+    loader: ColumnarLoader, proc: TableProcessor, fast: pa.Table | None
+) -> Iterator[tuple[str, pa.Table]]:
     """The fast rows and the row path's rows of one chunk as one batch, and the quarantine. An entity's
     batch is put back in line order (two versions of one entity in a load: the order can decide)."""
     parts = []
@@ -597,7 +611,9 @@ def process_file(
         PATH_ROWS["row_path"] += count
         return
     loader = ColumnarLoader(
-        spec, temp_dir=str(settings.data_dir() / "tmp" / "columnar"), threads=int(os.environ.get("NURTURE_LOAD_THREADS", "0"))
+        spec,
+        temp_dir=str(settings.data_dir() / "tmp" / "columnar"),
+        threads=int(os.environ.get("NURTURE_LOAD_THREADS", "0")),
     )
     proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
     try:
