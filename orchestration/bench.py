@@ -193,7 +193,10 @@ def run_size(
     def done(stage: Stage) -> None:
         run.stages.append(stage)
         rate = f"{stage.rows_per_second:,.0f} rows/s"
-        echo(f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s ({rate}, peak {stage.peak_mb:,.0f} MB)")
+        echo(
+            f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s "
+            f"({rate}, peak {stage.peak_mb:,.0f} MB)"
+        )
 
     with PeakMemory() as mem:
         started = time.perf_counter()
@@ -206,7 +209,10 @@ def run_size(
         summary = load()
     done(Stage("load", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
     run.load_paths = {k: columnar.PATH_ROWS[k] - before.get(k, 0) for k in columnar.PATH_ROWS}
-    echo(f"load paths: {run.load_paths['fast']:,} rows fast (columnar), {run.load_paths['row_path']:,} by the row path")
+    echo(
+        f"load paths: {run.load_paths['fast']:,} rows fast (columnar), "
+        f"{run.load_paths['row_path']:,} by the row path"
+    )
 
     with PeakMemory() as mem:
         started = time.perf_counter()

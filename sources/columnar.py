@@ -41,6 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sources import settings
 from sources.catalog import FieldSpec, TableSpec
 from sources.normalize import InvalidValue, normalize_email, normalize_phone, phone_region
 from sources.readers import csv_record, jsonl_records, read
@@ -48,6 +49,8 @@ from sources.rows import TableProcessor, arrow_schema, process_records
 
 CHUNK_BYTES = 64 * 1024 * 1024  # decompressed bytes of JSON lines per chunk
 CSV_CHUNK_ROWS = 100_000
+# A chunk (a file) of fewer lines goes through the row path: a query costs more than it saves there.
+SMALL_CHUNK_ROWS = int(os.environ.get("NURTURE_COLUMNAR_MIN_ROWS", "5000"))
 DUCKDB_MEMORY_LIMIT = os.environ.get("NURTURE_LOAD_MEMORY_LIMIT", "2GB")
 
 # Characters ``str.strip()`` removes (Python's whitespace), as an RE2 class: a value that starts or ends
@@ -189,7 +192,8 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
             f"else cast(to_json({s}) as varchar) end"
         )
         ok = (
-            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') and not regexp_matches({r}, '{doubt}')) "
+            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') "
+            f"and not regexp_matches({r}, '{doubt}')) "
             f"or ({k} = 'VARCHAR' and not regexp_matches({s}, '{doubt}') and ("
             f"(left({s}, 1) in ('{{', '[') and {edge_ok} and json_valid({s}) "
             f"and not regexp_matches({s}, '{JSON_DOUBT}')) "
@@ -217,7 +221,8 @@ def validation_sql(spec: TableSpec, source: str, cols: list[_Col], mapped: list[
         idx = [spec.field_names.index(n) for n in spec.require_one_of]
         fast.append("(" + " or ".join(f"{cols[j].kind} is not null" for j in idx) + ")")
     joins = "".join(
-        f" left join {'emails' if spec.fields[i].type == 'email' else 'phones'} m{i} on m{i}.raw = x.{cols[i].text}"
+        f" left join {'emails' if spec.fields[i].type == 'email' else 'phones'} m{i}"
+        f" on m{i}.raw = x.{cols[i].text}"
         for i in mapped
     )
     norms = "".join(f", m{i}.norm as n{i}" for i in mapped)
@@ -238,14 +243,8 @@ class ColumnarLoader:
         self.spec = spec
         self.schema = arrow_schema(spec)
         self.region = phone_region()
-        self.con = duckdb.connect(":memory:")
-        self.con.execute("set TimeZone = 'UTC'")
-        self.con.execute(f"set memory_limit = {_lit(DUCKDB_MEMORY_LIMIT)}")
-        self.con.execute(PY_SPACE_MACROS)
-        if threads:
-            self.con.execute(f"set threads = {int(threads)}")
-        if temp_dir:
-            self.con.execute(f"set temp_directory = {_lit(temp_dir)}")
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self.threads, self.temp_dir = threads, temp_dir
         self.mapped = [i for i, f in enumerate(spec.fields) if f.type in ("email", "phone")]
         self.cols = [_Col(f"k{i}", f"s{i}", f"r{i}") for i in range(len(spec.fields))]
         self.known_keys = sorted(
@@ -253,8 +252,24 @@ class ColumnarLoader:
         )
         self.stats = {"fast": 0, "row_path": 0}
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with a memory limit (it spills to ``temp_dir`` beyond), opened on first use."""
+        if self._con is None:
+            con = duckdb.connect(":memory:")
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"set memory_limit = {_lit(DUCKDB_MEMORY_LIMIT)}")
+            con.execute(PY_SPACE_MACROS)
+            if self.threads:
+                con.execute(f"set threads = {int(self.threads)}")
+            if self.temp_dir:
+                con.execute(f"set temp_directory = {_lit(self.temp_dir)}")
+            self._con = con
+        return self._con
+
     def close(self) -> None:
-        self.con.close()
+        if self._con is not None:
+            self._con.close()
 
     # -- JSON lines --------------------------------------------------------------------------------
     def _json_tree(self) -> dict:
@@ -303,6 +318,7 @@ class ColumnarLoader:
             r = f"coalesce({', '.join(cands)})" if len(cands) > 1 else cands[0]
             parts.append(f"{r} as r{i}")
         known = "[" + ", ".join(_lit(k) for k in self.known_keys) + "]"
+        structure = _lit(json.dumps(self._structure(tree)))
         kinds = []
         for i in range(len(self.spec.fields)):
             r = f"r{i}"
@@ -323,11 +339,12 @@ class ColumnarLoader:
         ),
         extracted as (
             select _idx, _line,
-                keys is null or not list_has_all({known}, keys) or len(keys) <> len(list_distinct(keys)) as _doubt,
-                case when keys is not null then json_transform(t, {_lit(json.dumps(self._structure(tree)))}) end as j
+                keys is null or not list_has_all({known}, keys)
+                    or len(keys) <> len(list_distinct(keys)) as _doubt,
+                case when keys is not null then json_transform(t, {structure}) end as j
             from keyed
         ),
-        fields as (select _idx, _line, _doubt, {", ".join(parts)} from extracted)
+        fields as materialized (select _idx, _line, _doubt, {", ".join(parts)} from extracted)
         select _idx, _line, _doubt, {", ".join(kinds)} from fields
         """
 
@@ -350,7 +367,9 @@ class ColumnarLoader:
         return self._validate()
 
     # -- CSV ---------------------------------------------------------------------------------------
-    def csv_chunk(self, header: list[str], rows: list[list[str]], numbers: list[int]) -> tuple[pa.Table, list[int]]:
+    def csv_chunk(
+        self, header: list[str], rows: list[list[str]], numbers: list[int]
+    ) -> tuple[pa.Table, list[int]]:
         """Validate CSV records of the right width (as the row path reads them: '' is no value)."""
         fields = dict.fromkeys(h for h in header if h)  # the row path's dict keeps the last duplicate
         position = {h: j for j, h in enumerate(header) if h}
@@ -362,7 +381,9 @@ class ColumnarLoader:
         }
         for j, h in enumerate(fields):
             data[f"c{j}"] = pc.if_else(
-                pc.equal(arr := pa.array(columns[position[h]], pa.string()), ""), pa.scalar(None, pa.string()), arr
+                pc.equal(arr := pa.array(columns[position[h]], pa.string()), ""),
+                pa.scalar(None, pa.string()),
+                arr,
             )
         names = {h: f"c{j}" for j, h in enumerate(fields)}
         unknown = [names[h] for h in fields if h not in known]
@@ -370,7 +391,11 @@ class ColumnarLoader:
         parts = []
         for i, f in enumerate(self.spec.fields):
             cands = [names[p] for p in f.lookup_paths if p in names]
-            s = f"coalesce({', '.join(cands)})" if len(cands) > 1 else (cands[0] if cands else "null::varchar")
+            s = (
+                f"coalesce({', '.join(cands)})"
+                if len(cands) > 1
+                else (cands[0] if cands else "null::varchar")
+            )
             parts.append(
                 f"case when {s} is not null then 'VARCHAR' end as k{i}, {s} as s{i}, null::varchar as r{i}"
             )
@@ -414,8 +439,6 @@ class ColumnarLoader:
         fast_mask = pc.fill_null(result.column("_fast"), False)
         slow = pc.filter(result.column("_idx"), pc.invert(fast_mask)).to_pylist()
         fast = result.filter(fast_mask)
-        self.stats["fast"] += fast.num_rows
-        self.stats["row_path"] += len(slow)
         return fast, slow
 
     def typed(self, fast: pa.Table, file: str, loaded_at: datetime) -> pa.Table:
@@ -434,6 +457,10 @@ class ColumnarLoader:
             pa.nulls(n, pa.string()),
         ]
         return pa.Table.from_arrays(arrays, schema=self.schema)
+
+
+class _SmallChunk(Exception):
+    pass
 
 
 def _split_lines(data: bytes) -> pa.Array:
@@ -478,8 +505,10 @@ def process_jsonl(
     """A JSON lines file through the fast path, chunk by chunk; doubtful lines through ``proc``."""
     for first, piece in _json_chunks(stream, chunk_bytes):
         try:
+            if piece.count(b"\n") < SMALL_CHUNK_ROWS:
+                raise _SmallChunk
             lines = _split_lines(piece)
-        except pa.ArrowInvalid:  # not UTF-8: the row path says which line
+        except (pa.ArrowInvalid, _SmallChunk):  # not UTF-8 (the row path says which line), or small
             for number, raw in enumerate(piece.split(b"\n"), first):
                 for line, record in jsonl_records(number, raw):
                     proc.add(line, record)
@@ -511,7 +540,9 @@ def process_csv(
     odd: list[tuple[int, list[str]]] = []  # wrong width, or a value in an unnamed last column
 
     def flush() -> Iterator[tuple[str, pa.Table]]:
-        fast, slow = loader.csv_chunk(header, rows, numbers) if rows else (None, [])
+        fast, slow = loader.csv_chunk(header, rows, numbers) if len(rows) >= SMALL_CHUNK_ROWS else (None, [])
+        if fast is None:  # small: the row path is quicker than a query
+            slow = list(range(len(rows)))
         pending = [(numbers[i], rows[i]) for i in slow] + odd
         for number, row in sorted(pending, key=lambda p: p[0]):
             proc.add(number, csv_record(header, row, trailing_empty))
@@ -534,16 +565,21 @@ def process_csv(
     yield from flush()
 
 
-def _flush(loader: ColumnarLoader, proc: TableProcessor, fast: pa.Table | None) -> Iterator[tuple[str, pa.Table]]:
-    """The fast rows and the row path's rows of one chunk as one batch in line order, and quarantine."""
+def _flush(
+    loader: ColumnarLoader, proc: TableProcessor, fast: pa.Table | None
+) -> Iterator[tuple[str, pa.Table]]:
+    """The fast rows and the row path's rows of one chunk as one batch, and the quarantine. An entity's
+    batch is put back in line order (two versions of one entity in a load: the order can decide)."""
     parts = []
     if fast is not None and fast.num_rows:
+        loader.stats["fast"] += fast.num_rows
         parts.append(loader.typed(fast, proc.file, proc.loaded_at))
     if proc.pending:
+        loader.stats["row_path"] += proc.pending
         parts.append(proc._take())
     if parts:
         batch = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-        if len(parts) > 1:
+        if len(parts) > 1 and loader.spec.kind == "entity":
             batch = batch.sort_by("_line")
         yield loader.spec.name, batch
     yield from proc.flush(final=True)
@@ -574,7 +610,11 @@ def process_file(
             yield name, batch
         PATH_ROWS["row_path"] += count
         return
-    loader = ColumnarLoader(spec)
+    loader = ColumnarLoader(
+        spec,
+        temp_dir=str(settings.data_dir() / "tmp" / "columnar"),
+        threads=int(os.environ.get("NURTURE_LOAD_THREADS", "0")),
+    )
     proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
     try:
         if fmt == "jsonl":

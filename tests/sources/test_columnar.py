@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import sys
 from datetime import UTC, datetime
 
@@ -24,6 +23,13 @@ from sources.readers import read
 from sources.rows import process_records
 
 LOADED_AT = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_for_small_files(monkeypatch):
+    """Small files normally take the row path (a query costs more than it saves): not in these tests."""
+    monkeypatch.setattr(columnar, "SMALL_CHUNK_ROWS", 0)
+
 
 # Lines and rows the demo generator does not write: odd but legal values, and JSON two parsers may read
 # differently. Each must end the same way on both paths.
@@ -50,7 +56,8 @@ ODD_WEB_LINES = [
     b'"traits":{"email":" A@B.COM","phone":"06 12 34 56 78","n":1.5,"big":1e300,"s":"a\\"b\\\\c\\n"}}',
     b'{"messageId":"x18","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z",'
     b'"traits":{"email":"nope","phone":"12"},"properties":[1,true,null,"\xc3\xa9"]}',
-    b'{"messageId":"x19","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z","properties":"{\\"a\\": 1}"}',
+    b'{"messageId":"x19","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z",'
+    b'"properties":"{\\"a\\": 1}"}',
     b'{"messageId":"x20","type":"identify","userId":"u","timestamp":"2026-01-01T10:00:00Z","properties":"plain"}',
     b'{"messageId":"x21","type":"page","anonymousId":"a1","timestamp":"2026-01-01T10:00:00Z",'
     b'"context":{"page":{"url":"","title":"  "}},"properties":{"url":"https://b.test/p","title":"T"}}',
@@ -160,9 +167,20 @@ def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path,
     row_path_tables = ("campaign_costs", "orders", "order_lines")  # Parquet; nested child tables
     eligible = sum(n for t, n in by_fast.rows.items() if t not in row_path_tables)
     assert fast_rows > 0.8 * eligible, (fast_rows, eligible)
-    reasons = {re.sub(r"[:'].*", "", r[5]) for r in got["quarantine"][1]}
-    for expected_reason in ("malformed JSON", "required field ", "not a timestamp", "expected "):
-        assert any(r.startswith(expected_reason) for r in reasons), (expected_reason, reasons)
+    reasons = [r[5] for r in got["quarantine"][1]]
+    for kind in (
+        "malformed JSON",
+        "required field ",
+        "not a timestamp",
+        "is not one of",
+        "columns, found",
+        "needs at least one of",
+        "invalid email",
+        "invalid phone",
+        "unexpected column",
+        "not a JSON object",
+    ):
+        assert any(kind in r for r in reasons), kind
 
 
 # -- the vectorised validation, field by field --------------------------------------------------------
@@ -194,11 +212,44 @@ RAW_VALUES = {
         "0000-01-01",
         "2026-01-01T10:00:00+2",
     ],
-    "date": ["2026-01-01", "2026-01-01T10:00", "2026-01-01garbage", "20260101", "2026-13-01", " 2026-01-01", 5],
-    "integer": ["12", "+12", "-0", "007", " 12", "1_000", "1.0", "9223372036854775808", 12, 1.0, 1.5, True, "x"],
+    "date": [
+        "2026-01-01",
+        "2026-01-01T10:00",
+        "2026-01-01garbage",
+        "20260101",
+        "2026-13-01",
+        " 2026-01-01",
+        5,
+    ],
+    "integer": [
+        "12",
+        "+12",
+        "-0",
+        "007",
+        " 12",
+        "1_000",
+        "1.0",
+        "9223372036854775808",
+        12,
+        1.0,
+        1.5,
+        True,
+        "x",
+    ],
     "number": ["1.5", "1e3", ".5", "5.", "-0", "inf", "nan", "1e999", "1_0", 1, 1.5, 1e300, True, "x"],
     "boolean": ["true", "TRUE", " yes", "Oui", "0", "maybe", True, False, 0, 1, 2, 1.0],
-    "json": [{"a": 1, "b": [1, 2.5, None]}, [1, "é"], '{"a": 1}', " [1] ", "plain", "{bad", 1, 1.5, True, "a\nb"],
+    "json": [
+        {"a": 1, "b": [1, 2.5, None]},
+        [1, "é"],
+        '{"a": 1}',
+        " [1] ",
+        "plain",
+        "{bad",
+        1,
+        1.5,
+        True,
+        "a\nb",
+    ],
 }
 
 
@@ -213,7 +264,10 @@ def test_each_value_gives_what_the_row_path_gives(ftype, fmt):
     spec = _spec(ftype)
     values = RAW_VALUES[ftype]
     if fmt == "jsonl":
-        data = b"".join(json.dumps({"id": f"r{i}", "v": v}, ensure_ascii=False).encode() + b"\n" for i, v in enumerate(values))
+        data = b"".join(
+            json.dumps({"id": f"r{i}", "v": v}, ensure_ascii=False).encode() + b"\n"
+            for i, v in enumerate(values)
+        )
     else:
         buf = io.StringIO()
         import csv
@@ -234,7 +288,8 @@ def test_each_value_gives_what_the_row_path_gives(ftype, fmt):
         lambda: process_records(spec, read(io.BytesIO(data), fmt), file="f", loaded_at=LOADED_AT)
     )
     got = batches(lambda: process_file(spec, io.BytesIO(data), fmt, file="f", loaded_at=LOADED_AT))
-    assert got.get("t") == expected.get("t")
+    # an event batch holds its fast rows first, then the row path's; the rows are the same
+    assert sorted(got.get("t", []), key=lambda r: r["_line"]) == expected.get("t", [])
     assert got.get("quarantine") == expected.get("quarantine")
 
 
@@ -258,7 +313,6 @@ def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
     ]
     assert typed.column("_line").to_pylist() == [10, 11]
     assert slow == [2, 4, 5]  # the bad timestamp, the malformed line, the unknown column; not the blank line
-    assert loader.stats == {"fast": 2, "row_path": 3}
 
 
 def test_distinct_emails_are_normalised_once(monkeypatch):
