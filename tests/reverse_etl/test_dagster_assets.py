@@ -19,7 +19,7 @@ def test_every_shipped_sync_is_an_asset_after_the_policy_in_the_warehouse_pool(m
     assert len(names) >= 5
     for name in names:
         node = graph.get(AssetKey(["reverse_etl", name]))
-        assert node.parent_keys == {AssetKey(["activation_policy"])}
+        assert node.parent_keys == {AssetKey(["marts", "activation_policy"])}
         assert node.group_name == "reverse_etl"
         assert node.pools == {"warehouse"}
     assert {f"sync_{n}" for n in names} <= {j.name for j in defs.jobs}

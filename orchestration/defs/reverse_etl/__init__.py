@@ -24,7 +24,7 @@ from orchestration.defs.dlt import WAREHOUSE_POOL
 from reverse_etl.spec import SyncSpec, load_spec, load_specs
 
 GROUP = "reverse_etl"
-POLICY_ASSET = AssetKey(["activation_policy"])  # dagster-dbt keys a model by its name
+POLICY_ASSET = AssetKey(["marts", "activation_policy"])  # dagster-dbt keys a model by [schema, name]
 
 
 def sync_asset(spec: SyncSpec):
