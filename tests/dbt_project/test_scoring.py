@@ -190,6 +190,22 @@ def test_every_score_is_the_sum_of_its_ledger(scored: Scored) -> None:
     assert all(abs(score - total) < 1e-9 for _, score, total in rows)
 
 
+def test_ledger_and_scores_reference_existing_interactions_and_contacts(scored: Scored) -> None:
+    orphans = scored.query(
+        """
+        select count(*) from marts.fct_score_ledger as l
+        where l.interaction_id is not null
+          and not exists (select 1 from marts.fct_interactions as i where i.interaction_id = l.interaction_id)
+        """
+    )
+    assert orphans == [(0,)]
+    unknown = scored.query(
+        "select count(*) from marts.fct_lead_scores as s "
+        "where not exists (select 1 from marts.dim_contacts as c where c.contact_id = s.contact_id)"
+    )
+    assert unknown == [(0,)]
+
+
 def test_cap_leaves_the_extra_action_out_of_the_ledger(scored: Scored) -> None:
     rows = scored.query(
         "select raw_points from marts.fct_score_ledger where contact_id = ? and rule_id = 'pricing_page' "
