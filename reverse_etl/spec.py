@@ -67,6 +67,8 @@ class SyncSpec:
 
     @property
     def disabled_reason(self) -> str | None:
+        if "enabled: false" in self.missing:
+            return "disabled (enabled: false in its YAML)"
         if self.missing:
             return "not configured: " + ", ".join(self.missing) + " unset (environment or .dlt/secrets.toml)"
         return None

@@ -71,3 +71,8 @@ def test_defaults_after_colon_dash_and_duplicate_names(syncs_dir, monkeypatch):
     (syncs_dir / "b.yml").write_text((syncs_dir / "a.yml").read_text() + "name: a\n")
     with pytest.raises(ConfigError, match="sync name 'a' is also used"):
         load_specs()
+
+
+def test_a_sync_can_be_switched_off(syncs_dir):
+    path = write_sync(syncs_dir, "off", **{**BASE, "config": {"token": "t"}, "enabled": False})
+    assert load_spec(path).disabled_reason == "disabled (enabled: false in its YAML)"
