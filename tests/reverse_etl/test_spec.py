@@ -34,6 +34,7 @@ def test_the_shipped_syncs_load_and_are_skipped_until_configured(monkeypatch):
         ({"mode": "sideways"}, "field 'mode': 'sideways' is not one of"),
         ({"destination": "fax"}, "field 'destination': 'fax'"),
         ({"fields": {"x": "password"}}, "field 'fields.x': unknown source 'password'"),
+        ({"fields": {"x'); drop": "email"}}, "destination field names are letters"),
         ({"identifier": "attributes.a-b"}, "field 'identifier'"),
         ({"mode": "mirror"}, "crm supports add-only, update-only, upsert, not mirror"),
         ({"audience": None}, "field 'audience' is required"),
