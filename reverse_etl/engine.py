@@ -476,6 +476,11 @@ def run_sync(
     try:
         ledger.ensure(con)
         _check_policy(con)
+        # one writer per warehouse: a run of this sync still marked running was killed
+        con.execute(
+            f"update {S}.sync_runs set status = 'interrupted' where sync_name = ? and status = 'running'",
+            [spec.name],
+        )
         con.execute(
             f"insert into {S}.sync_runs (run_id, sync_name, audience, destination, destination_type, mode, "
             "dry_run, status, started_at) values (?, ?, ?, ?, ?, ?, ?, 'running', ?)",

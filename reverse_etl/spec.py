@@ -67,6 +67,8 @@ class SyncSpec:
 
     @property
     def disabled_reason(self) -> str | None:
+        if "enabled: false" in self.missing:
+            return "disabled (enabled: false in its YAML)"
         if self.missing:
             return "not configured: " + ", ".join(self.missing) + " unset (environment or .dlt/secrets.toml)"
         return None
@@ -166,6 +168,10 @@ def load_spec(path: Path) -> SyncSpec:
     if not isinstance(fields, dict) or not fields:
         raise ConfigError(f"{path}: field 'fields' must map destination fields to policy columns")
     for dest, src in fields.items():
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", str(dest)):
+            raise ConfigError(
+                f"{path}: field 'fields.{dest}': destination field names are letters, digits, _ and -"
+            )
         _field_source(str(src), f"{path}: field 'fields.{dest}'")
     config = raw.get("config") or {}
     if not isinstance(config, dict):

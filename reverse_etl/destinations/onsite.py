@@ -17,6 +17,7 @@ import re
 import orjson
 
 from reverse_etl.destinations.base import REMOVE, Destination, Record, Rejection
+from reverse_etl.http import TransientError
 
 ANONYMOUS = "anonymous:"
 
@@ -46,6 +47,15 @@ class Onsite(Destination):
         return self._conn
 
     def send(self, op: str, records: list[Record], key: str) -> dict[str, Rejection]:
+        import psycopg2
+
+        try:
+            return self._apply(op, records, key)
+        except psycopg2.OperationalError as exc:  # server unreachable or restarting: try again later
+            self.close()
+            raise TransientError(f"PostgreSQL: {exc}") from None
+
+    def _apply(self, op: str, records: list[Record], key: str) -> dict[str, Rejection]:
         conn = self._connection()
         s = self.schema
         with conn, conn.cursor() as cur:
@@ -77,8 +87,10 @@ class Onsite(Destination):
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
 
 
 def _ids(member_key: str) -> tuple[str | None, str | None]:

@@ -86,4 +86,4 @@ def test_kill_mid_sync_then_rerun_applies_every_record_exactly_once(warehouse, s
     assert query(warehouse, "select count(*) from reverse_etl.outbox") == [(0,)]
     assert query(warehouse, "select count(*) from reverse_etl.sync_state") == [(MEMBERS,)]
     statuses = query(warehouse, "select status from reverse_etl.sync_runs order by started_at")
-    assert statuses == [("running",), ("succeeded",)]  # the killed run is visible as never finished
+    assert statuses == [("interrupted",), ("succeeded",)]  # the killed run is marked by the next one

@@ -34,6 +34,7 @@ def test_the_shipped_syncs_load_and_are_skipped_until_configured(monkeypatch):
         ({"mode": "sideways"}, "field 'mode': 'sideways' is not one of"),
         ({"destination": "fax"}, "field 'destination': 'fax'"),
         ({"fields": {"x": "password"}}, "field 'fields.x': unknown source 'password'"),
+        ({"fields": {"x'); drop": "email"}}, "destination field names are letters"),
         ({"identifier": "attributes.a-b"}, "field 'identifier'"),
         ({"mode": "mirror"}, "crm supports add-only, update-only, upsert, not mirror"),
         ({"audience": None}, "field 'audience' is required"),
@@ -71,3 +72,8 @@ def test_defaults_after_colon_dash_and_duplicate_names(syncs_dir, monkeypatch):
     (syncs_dir / "b.yml").write_text((syncs_dir / "a.yml").read_text() + "name: a\n")
     with pytest.raises(ConfigError, match="sync name 'a' is also used"):
         load_specs()
+
+
+def test_a_sync_can_be_switched_off(syncs_dir):
+    path = write_sync(syncs_dir, "off", **{**BASE, "config": {"token": "t"}, "enabled": False})
+    assert load_spec(path).disabled_reason == "disabled (enabled: false in its YAML)"
