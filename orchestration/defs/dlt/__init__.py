@@ -33,7 +33,7 @@ class RawTranslator(DagsterDltTranslator):
 
 def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult]:
     """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result."""
-    summary = last_run_summary(pipeline, settings.warehouse_path())
+    summary = last_run_summary(pipeline, settings.raw_target())
     for result in results:
         table = result.asset_key.path[-1]
         extra = {
