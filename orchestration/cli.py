@@ -262,13 +262,22 @@ def bench(
 def parity(
     people: Annotated[int, typer.Option(help="People in the generated demo data.")] = 150,
     workdir: Annotated[Path | None, typer.Option(help="Where to write (default data/parity).")] = None,
-    spec: Annotated[Path | None, typer.Option(help="The comparison list (default tests/parity/parity.yml).")] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="The comparison list (default tests/parity/parity.yml).")
+    ] = None,
+    data_tests: Annotated[bool, typer.Option(help="Also run the dbt data tests on both engines.")] = False,
 ) -> None:
     """Build the same demo data on DuckDB and on Spark and compare the outputs; exit 1 on any mismatch."""
     _setup()
     from orchestration.parity import DEFAULT_SPEC, run_parity
 
-    report = run_parity(workdir or settings.data_dir() / "parity", people=people, spec=spec or DEFAULT_SPEC, echo=typer.echo)
+    report = run_parity(
+        workdir or settings.data_dir() / "parity",
+        people=people,
+        spec=spec or DEFAULT_SPEC,
+        data_tests=data_tests,
+        echo=typer.echo,
+    )
     typer.echo(report.render())
     if not report.ok:
         raise typer.Exit(code=1)

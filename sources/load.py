@@ -122,7 +122,10 @@ def quarantine_counts(warehouse: Path, load_ids: Iterable[str]) -> tuple[dict[st
         folder = warehouse / settings.RAW_DATASET / QUARANTINE_TABLE
         if not any(folder.glob("*.parquet")):
             return {}, {}
-        relation, con = f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name = true)", duckdb.connect()
+        relation, con = (
+            f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name = true)",
+            duckdb.connect(),
+        )
     else:
         relation = f"{settings.RAW_DATASET}.{QUARANTINE_TABLE}"
         con = duckdb.connect(str(warehouse), read_only=True)

@@ -7,9 +7,9 @@
 | NURTURE_LANDING          | $NURTURE_DATA_DIR/landing       | landing folder or fsspec URL          |
 | NURTURE_PHONE_REGION     | FR                              | region for phones without a +prefix   |
 | NURTURE_DBT_TARGET       | duckdb                          | dbt target in dbt_project/profiles.yml|
-| NURTURE_DESTINATION      | duckdb                          | where the loader writes: duckdb or filesystem (Parquet) |
-| NURTURE_LAKE             | $NURTURE_DATA_DIR/lake          | the filesystem destination's folder (or fsspec URL) |
-| NURTURE_SPARK_DIR        | $NURTURE_DATA_DIR/spark         | the local Spark session's warehouse, metastore and temp |
+| NURTURE_DESTINATION      | duckdb                          | loader target: duckdb or filesystem   |
+| NURTURE_LAKE             | $NURTURE_DATA_DIR/lake          | filesystem destination (Parquet)      |
+| NURTURE_SPARK_DIR        | $NURTURE_DATA_DIR/spark         | local Spark warehouse, metastore, temp|
 """
 
 from __future__ import annotations
