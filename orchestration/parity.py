@@ -439,6 +439,8 @@ def run_dbt_build(
         (work.spark / "tmp").mkdir(exist_ok=True)
     with _env(work.env(engine)):
         result = dbtRunner().invoke(args)
+    if engine == "duckdb":
+        _release_duckdb()
     counts: dict[str, int] = {}
     failures = []
     for res in getattr(result.result, "results", None) or []:
@@ -450,6 +452,18 @@ def run_dbt_build(
         detail = "; ".join(failures[:10]) or str(result.exception)
         raise RuntimeError(f"dbt build on {engine} failed: {detail}")
     return counts
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its database open in the process; close it so the loader and the readers
+    (other configurations of the same file) can open the warehouse."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        with contextlib.suppress(Exception):
+            env.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def write_bridge(work: Workdir) -> dict[str, str]:
