@@ -89,12 +89,16 @@ def load(
     reload: Annotated[
         bool, typer.Option(help="Drop the sources' tables and state, load every file again.")
     ] = False,
+    destination: Annotated[
+        str | None,
+        typer.Option(help="duckdb (the warehouse) or filesystem (Parquet in NURTURE_LAKE, for Spark)."),
+    ] = None,
 ) -> None:
     """Load new landing files into the warehouse's raw tables; files already loaded are skipped."""
     _setup()
     from sources.load import load as run_load
 
-    summary = run_load(landing, sources=source, reload=reload)
+    summary = run_load(landing, sources=source, reload=reload, destination=destination)
     typer.echo(summary.render())
     typer.echo(
         f"rejected rows and warnings: select * from raw.quarantine  (warehouse {settings.warehouse_path()})"
@@ -337,6 +341,31 @@ def bench(
 from reverse_etl.cli import sync as _sync  # noqa: E402
 
 app.command("sync")(_sync)
+
+
+@app.command()
+def parity(
+    people: Annotated[int, typer.Option(help="People in the generated demo data.")] = 150,
+    workdir: Annotated[Path | None, typer.Option(help="Where to write (default data/parity).")] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="The comparison list (default tests/parity/parity.yml).")
+    ] = None,
+    data_tests: Annotated[bool, typer.Option(help="Also run the dbt data tests on both engines.")] = False,
+) -> None:
+    """Build the same demo data on DuckDB and on Spark and compare the outputs; exit 1 on any mismatch."""
+    _setup()
+    from orchestration.parity import DEFAULT_SPEC, run_parity
+
+    report = run_parity(
+        workdir or settings.data_dir() / "parity",
+        people=people,
+        spec=spec or DEFAULT_SPEC,
+        data_tests=data_tests,
+        echo=typer.echo,
+    )
+    typer.echo(report.render())
+    if not report.ok:
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,10 +36,16 @@ log = logging.getLogger(__name__)
 
 class _ArrowHintNotice(logging.Filter):
     """dlt notes that our declared column hints (json, nullability) differ from the Arrow types we send;
-    that is intended: the hints are the contract. Keep the rest of dlt's warnings."""
+    that is intended: the hints are the contract. Keep the rest of dlt's warnings (but one below)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "when merging arrow schema with dlt schema" not in record.getMessage()
+        message = record.getMessage()
+        # The filesystem destination (plain Parquet) appends entity versions instead of merging
+        # them; staging keeps the newest version of each key, so that is intended too.
+        return "when merging arrow schema with dlt schema" not in message and not (
+            message.startswith("Falling back to `append`")
+            or (message.startswith('The "dedup_sort" column hint') and '"append"' in message)
+        )
 
 
 logging.getLogger("dlt").addFilter(_ArrowHintNotice())

@@ -2,6 +2,11 @@
 
 Each source has its own pipeline (``nurture_<source>``) and state, all writing to the ``raw``
 dataset of one warehouse. Running it again loads only files it has not loaded before.
+
+Two destinations (``NURTURE_DESTINATION``): ``duckdb`` (the default) writes the raw tables into the
+DuckDB warehouse file; ``filesystem`` writes them as Parquet files to a lake folder, one folder per
+table under ``<lake>/raw/`` (quarantine included), which Spark and other lakehouse engines read.
+Wherever a function takes ``warehouse``, it is the lake folder for the filesystem destination.
 """
 
 from __future__ import annotations
@@ -71,22 +76,40 @@ class LoadSummary:
         return "\n".join(lines)
 
 
-def pipeline_for(source_name: str, warehouse: Path | None = None) -> dlt.Pipeline:
-    wh = warehouse or settings.warehouse_path()
+def is_lake(target: Path) -> bool:
+    """A lake (filesystem destination) is a folder; a DuckDB warehouse is a file."""
+    return target.is_dir()
+
+
+def pipeline_for(
+    source_name: str, warehouse: Path | None = None, destination: str | None = None
+) -> dlt.Pipeline:
+    """The dlt pipeline of one source, writing to the DuckDB warehouse or to the lake folder."""
+    kind = destination or settings.destination()
+    if kind == "filesystem":
+        target = warehouse or settings.lake_location()
+        # The default layout is one folder per table: <lake>/raw/<table>/<load_id>.<file_id>.parquet
+        dest = dlt.destinations.filesystem(bucket_url=target.as_uri())
+    else:
+        target = warehouse or settings.warehouse_path()
+        dest = dlt.destinations.duckdb(str(target))
     return dlt.pipeline(
         pipeline_name=f"nurture_{source_name}",
-        destination=dlt.destinations.duckdb(str(wh)),
+        destination=dest,
         dataset_name=settings.RAW_DATASET,
-        pipelines_dir=str(settings.pipelines_dir(wh)),
+        pipelines_dir=str(settings.pipelines_dir(target)),
     )
 
 
-def prepare_warehouse(warehouse: Path | None = None) -> Path:
-    """Make the warehouse's folder; a warehouse that does not exist yet starts with no dlt state."""
-    wh = warehouse or settings.warehouse_path()
+def prepare_warehouse(warehouse: Path | None = None, destination: str | None = None) -> Path:
+    """Make the warehouse's folder; a warehouse (or lake) that does not exist yet starts with no dlt state."""
+    kind = destination or settings.destination()
+    wh = warehouse or (settings.lake_location() if kind == "filesystem" else settings.warehouse_path())
     wh.parent.mkdir(parents=True, exist_ok=True)
     if not wh.exists():
         shutil.rmtree(settings.pipelines_dir(wh), ignore_errors=True)
+        if kind == "filesystem":
+            wh.mkdir(parents=True)
     return wh
 
 
@@ -95,9 +118,20 @@ def quarantine_counts(warehouse: Path, load_ids: Iterable[str]) -> tuple[dict[st
     ids = list(load_ids)
     if not ids:
         return {}, {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    if is_lake(warehouse):
+        folder = warehouse / settings.RAW_DATASET / QUARANTINE_TABLE
+        if not any(folder.glob("*.parquet")):
+            return {}, {}
+        relation, con = (
+            f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name = true)",
+            duckdb.connect(),
+        )
+    else:
+        relation = f"{settings.RAW_DATASET}.{QUARANTINE_TABLE}"
+        con = duckdb.connect(str(warehouse), read_only=True)
+    with con:
         rows = con.execute(
-            f"select table_name, disposition, count(*) from {settings.RAW_DATASET}.{QUARANTINE_TABLE} "
+            f"select table_name, disposition, count(*) from {relation} "
             f"where _dlt_load_id in ({', '.join('?' for _ in ids)}) group by all",
             ids,
         ).fetchall()
@@ -118,11 +152,18 @@ def last_run_summary(pipeline: dlt.Pipeline, warehouse: Path) -> LoadSummary:
     return summary
 
 
-def run_source(source: DltSource, warehouse: Path, reload: bool = False) -> LoadSummary:
-    """Run one dlt source into the warehouse and summarise it."""
+def run_source(
+    source: DltSource, warehouse: Path, reload: bool = False, destination: str | None = None
+) -> LoadSummary:
+    """Run one dlt source into the warehouse (or lake) and summarise it."""
     started = time.perf_counter()
-    pipeline = pipeline_for(source.name, warehouse)
-    info = pipeline.run(source, refresh="drop_sources" if reload else None)
+    kind = destination or settings.destination()
+    pipeline = pipeline_for(source.name, warehouse, kind)
+    info = pipeline.run(
+        source,
+        refresh="drop_sources" if reload else None,
+        loader_file_format="parquet" if kind == "filesystem" else None,
+    )
     info.raise_on_failed_jobs()
     summary = last_run_summary(pipeline, warehouse)
     summary.seconds = time.perf_counter() - started
@@ -134,14 +175,22 @@ def load(
     sources: list[str] | None = None,
     warehouse: Path | None = None,
     reload: bool = False,
+    destination: str | None = None,
 ) -> LoadSummary:
-    """Load every (or the named) source from a landing folder or URL into the warehouse."""
+    """Load every (or the named) source from a landing folder or URL into the warehouse.
+
+    ``destination`` is ``duckdb`` or ``filesystem`` (default: ``NURTURE_DESTINATION``); for
+    ``filesystem``, ``warehouse`` is the lake folder (default ``NURTURE_LAKE``).
+    """
     settings.quiet_telemetry()
+    kind = destination or settings.destination()
+    if kind not in settings.DESTINATIONS:
+        raise ValueError(f"unknown destination {kind!r}; expected one of {', '.join(settings.DESTINATIONS)}")
     unknown = set(sources or ()) - set(catalog())
     if unknown:
         raise ValueError(f"unknown source(s) {sorted(unknown)}; known: {sorted(catalog())}")
-    wh = prepare_warehouse(warehouse)
+    wh = prepare_warehouse(warehouse, kind)
     summary = LoadSummary()
     for source in all_sources(landing or settings.landing_location(), sources):
-        summary.merge(run_source(source, wh, reload=reload))
+        summary.merge(run_source(source, wh, reload=reload, destination=kind))
     return summary

@@ -7,6 +7,9 @@
 | NURTURE_LANDING          | $NURTURE_DATA_DIR/landing       | landing folder or fsspec URL          |
 | NURTURE_PHONE_REGION     | FR                              | region for phones without a +prefix   |
 | NURTURE_DBT_TARGET       | duckdb                          | dbt target in dbt_project/profiles.yml|
+| NURTURE_DESTINATION      | duckdb                          | loader target: duckdb or filesystem   |
+| NURTURE_LAKE             | $NURTURE_DATA_DIR/lake          | filesystem destination (Parquet)      |
+| NURTURE_SPARK_DIR        | $NURTURE_DATA_DIR/spark         | local Spark warehouse, metastore, temp|
 """
 
 from __future__ import annotations
@@ -32,6 +35,32 @@ def warehouse_path() -> Path:
 def landing_location() -> str:
     value = os.environ.get("NURTURE_LANDING")
     return value if value else str(data_dir() / "landing")
+
+
+DESTINATIONS = ("duckdb", "filesystem")
+
+
+def destination() -> str:
+    """Where the loader writes raw tables: the DuckDB warehouse, or Parquet files in the lake folder."""
+    value = os.environ.get("NURTURE_DESTINATION", "duckdb").strip().lower() or "duckdb"
+    if value not in DESTINATIONS:
+        raise ValueError(f"NURTURE_DESTINATION={value!r}: expected one of {', '.join(DESTINATIONS)}")
+    return value
+
+
+def lake_location() -> Path:
+    """The filesystem destination: one folder per raw table under ``<lake>/raw/``, as Parquet files."""
+    return Path(os.environ.get("NURTURE_LAKE", data_dir() / "lake")).resolve()
+
+
+def raw_target() -> Path:
+    """Where the loader writes: the lake folder (filesystem destination) or the DuckDB warehouse."""
+    return lake_location() if destination() == "filesystem" else warehouse_path()
+
+
+def spark_dir() -> Path:
+    """The local Spark session's warehouse, Derby metastore and scratch space."""
+    return Path(os.environ.get("NURTURE_SPARK_DIR", data_dir() / "spark")).resolve()
 
 
 def truth_dir() -> Path:

@@ -12,7 +12,9 @@
         {{ return(column) }}
     {%- endif -%}
     {%- set found = [] -%}
-    {%- if relation is not string and relation.identifier is not none -%}
+    {#- unit-test fixtures are CTEs named __dbt__cte__*: nothing to inspect -#}
+    {%- if relation is not string and relation.identifier is not none
+          and not relation.identifier.startswith('__dbt__cte__') -%}
         {%- for existing in adapter.get_columns_in_relation(relation) -%}
             {%- if existing.name | lower == column | lower -%}{%- do found.append(existing.name) -%}{%- endif -%}
         {%- endfor -%}

@@ -15,11 +15,12 @@
 {%- endmacro %}
 
 {#-
-    Spark: TIMESTAMP is an instant shown in the session time zone; to_utc_timestamp with the
-    session zone shifts it to the UTC wall clock, which is then kept without a zone.
+    Spark: TIMESTAMP is an instant shown in the session time zone, which the `spark` profile sets
+    to UTC (spark.sql.session.timeZone), so the UTC wall clock is the value itself. It stays a
+    plain `timestamp` so that mart contracts declare the same type on every engine.
 -#}
 {% macro spark__nurture_to_utc(column) -%}
-    cast(to_utc_timestamp({{ column }}, current_timezone()) as timestamp_ntz)
+    cast({{ column }} as timestamp)
 {%- endmacro %}
 
 {% macro default__nurture_to_utc(column) -%}

@@ -46,6 +46,8 @@ def newest_loaded_at(tables: list[str]) -> dict[str, float]:
     import duckdb
 
     found: dict[str, float] = {}
+    if not settings.warehouse_path().exists():  # raw data in a lake (filesystem destination)
+        return found
     with duckdb.connect(str(settings.warehouse_path()), read_only=True) as con:
         for table in tables:
             try:
@@ -62,7 +64,7 @@ def newest_loaded_at(tables: list[str]) -> dict[str, float]:
 def with_quality_metadata(results: list, pipeline) -> Iterator[MaterializeResult]:
     """Add rows loaded, rejected and warnings (from the quarantine table) to each table's result,
     and when data last arrived in it (so freshness reflects new data, not merely a run)."""
-    summary = last_run_summary(pipeline, settings.warehouse_path())
+    summary = last_run_summary(pipeline, settings.raw_target())
     newest = newest_loaded_at([r.asset_key.path[-1] for r in results])
     for result in results:
         table = result.asset_key.path[-1]

@@ -134,7 +134,7 @@ blocks as (
     select
         identifier_type,
         identifier_value,
-        {{ dbt.listagg('block_reason', "'; '", 'order by block_reason') }} as block_reason
+        {{ nurture_listagg_sorted('block_reason', "'; '") }} as block_reason
     from (
         select * from pattern_blocks
         union all

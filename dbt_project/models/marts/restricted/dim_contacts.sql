@@ -78,7 +78,7 @@ sources_present as (
 
     select
         contact_id,
-        {{ dbt.listagg('record_source', "','", 'order by record_source') }} as sources_present,
+        {{ nurture_listagg_sorted('record_source', "','") }} as sources_present,
         count(*) as source_count,
         max(case when record_source = 'stg_crm__contacts' then 1 else 0 end) as crm_record_flag
     from contact_sources
