@@ -263,20 +263,6 @@ def explain(
 
 
 @app.command()
-def audiences(
-    audience: Annotated[str | None, typer.Argument(help="Only this audience (default: every one).")] = None,
-) -> None:
-    """List every audience with its size and, per destination, how many are held back and why."""
-    _setup()
-    from orchestration.audiences import AudiencesError, audience_report, render
-
-    try:
-        typer.echo(render(audience_report(settings.warehouse_path(), audience)))
-    except AudiencesError as exc:
-        raise _fail(str(exc)) from None
-
-
-@app.command()
 def bench(
     events: Annotated[int, typer.Option(help="Number of events to generate and process.")] = 1_000_000,
     seed: SeedOpt = 42,
@@ -289,6 +275,20 @@ def bench(
 
     _setup()
     run_benchmark(events=events, seed=seed, workdir=workdir, echo=typer.echo, build=dbt_build)
+
+
+@app.command()
+def audiences(
+    audience: Annotated[str | None, typer.Argument(help="Only this audience (default: every one).")] = None,
+) -> None:
+    """List every audience with its size and, per destination, how many are held back and why."""
+    _setup()
+    from orchestration.audiences import AudiencesError, audience_report, render
+
+    try:
+        typer.echo(render(audience_report(settings.warehouse_path(), audience)))
+    except AudiencesError as exc:
+        raise _fail(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
