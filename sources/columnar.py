@@ -193,8 +193,12 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
             f"else cast(to_json({s}) as varchar) end"
         )
         ok = (
-            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') "
-            f"and not regexp_matches({r}, '{doubt}')) "
+            f"({k} in ('BOOLEAN', 'BIGINT', 'UBIGINT') and not regexp_matches({r}, '{doubt}')) "
+            # an object or array: no object inside it, and no key twice (DuckDB would keep both where
+            # orjson keeps the last)
+            f"or ({k} in ('OBJECT', 'ARRAY') and not regexp_matches({r}, '{doubt}') "
+            f"and not contains(substr({r}, 2), '{{') and ({k} = 'ARRAY' "
+            f"or len(json_keys({r})) = len(list_distinct(json_keys({r}))))) "
             f"or ({k} = 'VARCHAR' and not regexp_matches({s}, '{doubt}') and ("
             f"(left({s}, 1) in ('{{', '[') and {edge_ok} and json_valid({s}) "
             f"and not regexp_matches({s}, '{JSON_DOUBT}')) "
