@@ -175,7 +175,13 @@ def render_growth(small: Run, large: Run) -> str:
 
 
 def run_size(
-    *, events: int, seed: int, work: Path, echo: Callable[[str], None], build: Callable[..., dict]
+    *,
+    events: int,
+    seed: int,
+    work: Path,
+    echo: Callable[[str], None],
+    build: Callable[..., dict],
+    saved: Callable[[Run], None] = lambda run: None,
 ) -> Run:
     """Generate, load and build ``events`` events in ``work`` (wiped first)."""
     from sources import columnar
@@ -192,6 +198,7 @@ def run_size(
 
     def done(stage: Stage) -> None:
         run.stages.append(stage)
+        saved(run)  # a long run that is stopped keeps the stages it finished
         rate = f"{stage.rows_per_second:,.0f} rows/s"
         echo(
             f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s "
@@ -237,15 +244,20 @@ def run_benchmark(
     base = settings.data_dir()
     previous = [Run.from_dict(d) for d in json.loads(compare.read_text())["runs"]] if compare else []
     runs: list[Run] = []
+    path = out or base / "bench" / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(current: Run | None = None) -> None:
+        done = runs + ([current] if current is not None else [])
+        path.write_text(json.dumps({"seed": seed, "runs": [r.to_dict() for r in done]}, indent=2) + "\n")
+
     for n in sizes:
         work = (workdir / f"bench-{n}" if workdir and len(sizes) > 1 else workdir) or base / f"bench-{n}"
-        runs.append(run_size(events=n, seed=seed, work=work.resolve(), echo=echo, build=build))
+        runs.append(run_size(events=n, seed=seed, work=work.resolve(), echo=echo, build=build, saved=save))
+        save()
     everything = sorted(previous + runs, key=lambda r: r.events)
     for small, large in zip(everything, everything[1:], strict=False):
         if small.events != large.events:
             echo(render_growth(small, large))
-    path = out or base / "bench" / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"seed": seed, "runs": [r.to_dict() for r in runs]}, indent=2) + "\n")
     echo(f"results written to {path}")
     return runs

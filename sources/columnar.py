@@ -1,28 +1,29 @@
-"""The columnar fast path of the loader: whole chunks of a file validated and typed at once in DuckDB.
+"""The columnar path of the loader: whole chunks of a file validated and typed at once in DuckDB.
 
-The row path (``sources.rows``) turns each record into Python objects and checks it field by field;
-that costs about 50 µs a row. Here a chunk of a file (about 100,000 lines) becomes one Arrow array of
-lines (JSON lines) or one Arrow array per column (CSV), and a single DuckDB query extracts every
-field's paths, checks its type, required fields, allowed values, timestamps and dates, and casts it.
-Emails and phones are the only values that need Python (email-validator, phonenumbers): the DISTINCT
-values of a chunk are normalised once each with the functions of ``sources.normalize`` and joined
-back.
+The row path (``sources.rows``) turns each record into Python objects and checks it field by field.
+Here a chunk of a file (about 64 MB of JSON lines, or 100,000 CSV records) becomes one Arrow array of
+lines (JSON lines: one parse for the keys, one ``json_transform`` for the values) or one Arrow array
+per column (CSV, read by the standard library so line numbers and quoting are the row path's), and
+DuckDB queries check every field's type, required fields, allowed values, timestamps and dates, and
+cast it. Emails and phones are the only values that need Python (email-validator, phonenumbers): the
+DISTINCT values of a chunk are normalised once each with the functions of ``sources.normalize`` and
+joined back.
 
 The query is written to be certain rather than clever: a row takes the fast path only when every
 check proves that the row path would load it unchanged and without a word (no rejection, no warning,
 no ``_extra``). Every other row - malformed JSON, a bad value, a missing required field, an unknown
 column, an invalid optional email, a timestamp in an unusual format, JSON the two parsers might read
 differently - is handed with its physical line number to the row path (``rows.TableProcessor``),
-which produces exactly the quarantine rows and values it always has. Rows of a chunk are put back in
-line order, so the raw tables are identical to the row path's, row for row.
+which produces exactly the quarantine rows and values it always has. An entity's batch is put back in
+line order; an event batch holds the fast rows, then the others.
 
-When the whole file goes through the row path instead (``row_path_reason``): Parquet files (already
-columnar and typed: their values become Python objects), tables with nested child tables (``orders``
-and their ``lines``), fields with a list of allowed values on a type other than string, and a chunk
-that is not valid UTF-8. ``NURTURE_LOAD_PATH=rows`` turns the fast path off.
+When the row path reads instead (``row_path_reason``): Parquet files, tables with nested child
+tables (``orders`` and their ``lines``), fields with a list of allowed values on a type other than
+string, a chunk that is not valid UTF-8, and files or chunks under ``SMALL_CHUNK_ROWS`` lines.
+``NURTURE_LOAD_PATH=rows`` turns the columnar path off.
 
 Memory is bounded: a file is read in chunks of ``CHUNK_BYTES``, each chunk is processed and yielded
-before the next is read, and DuckDB runs in memory with a memory limit.
+before the next is read, and DuckDB runs in memory with a memory limit (spilling to a temp folder).
 """
 
 from __future__ import annotations
@@ -192,8 +193,12 @@ def field_sql(f: FieldSpec, c: _Col, i: int) -> tuple[str, str]:
             f"else cast(to_json({s}) as varchar) end"
         )
         ok = (
-            f"({k} in ('OBJECT', 'ARRAY', 'BOOLEAN', 'BIGINT', 'UBIGINT') "
-            f"and not regexp_matches({r}, '{doubt}')) "
+            f"({k} in ('BOOLEAN', 'BIGINT', 'UBIGINT') and not regexp_matches({r}, '{doubt}')) "
+            # an object or array: no object inside it, and no key twice (DuckDB would keep both where
+            # orjson keeps the last)
+            f"or ({k} in ('OBJECT', 'ARRAY') and not regexp_matches({r}, '{doubt}') "
+            f"and not contains(substr({r}, 2), '{{') and ({k} = 'ARRAY' "
+            f"or len(json_keys({r})) = len(list_distinct(json_keys({r}))))) "
             f"or ({k} = 'VARCHAR' and not regexp_matches({s}, '{doubt}') and ("
             f"(left({s}, 1) in ('{{', '[') and {edge_ok} and json_valid({s}) "
             f"and not regexp_matches({s}, '{JSON_DOUBT}')) "

@@ -133,7 +133,9 @@ def messy_landing(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     result = generate(landing, tmp_path / "truth", contacts=60, seed=3, rows_per_file=700)
     web = landing / "web_events" / "odd.jsonl.gz"
-    web.write_bytes(gzip.compress(b"\n".join(ODD_WEB_LINES) + b"\n\xff\xfe not utf-8\n"))
+    web.write_bytes(gzip.compress(b"\n".join(ODD_WEB_LINES) + b"\n"))
+    # a file that is not UTF-8 goes through the row path whole: apart, so the odd lines above don't
+    (landing / "web_events" / "odd-bytes.jsonl").write_bytes(ODD_WEB_LINES[2] + b"\n\xff\xfe not utf-8\n")
     (landing / "crm_contacts" / "odd.csv").write_text(ODD_CSV)
     (landing / "crm_companies" / "odd.csv").write_text(ODD_COMPANIES)
     return landing, result

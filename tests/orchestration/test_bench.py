@@ -1,0 +1,44 @@
+"""The benchmark's arithmetic: growth between sizes, result files, peak memory of a process tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from orchestration.bench import PeakMemory, Run, Stage, growth, render_growth
+
+
+def _run(events: int, load_seconds: float, build_seconds: float) -> Run:
+    return Run(
+        events,
+        [Stage("load", events, load_seconds, 100.0), Stage("build", events, build_seconds, 200.0)],
+    )
+
+
+def test_growth_is_the_exponent_of_time_against_rows():
+    small, large = _run(1_000_000, 10.0, 60.0), _run(10_000_000, 100.0, 1_000.0)
+    g = growth(small, large)
+    assert g["load"]["rows_ratio"] == pytest.approx(10.0)
+    assert g["load"]["exponent"] == pytest.approx(1.0)  # ten times the rows, ten times the time
+    assert g["build"]["exponent"] == pytest.approx(1.2218, abs=1e-3)  # 16.7x: worse than linear
+    text = render_growth(small, large)
+    assert "worse than linear" in text.splitlines()[-1] and "worse" not in text.splitlines()[-2]
+
+
+def test_a_run_survives_its_result_file():
+    run = _run(1_000, 2.0, 4.0)
+    again = Run.from_dict(run.to_dict())
+    assert again.stages == run.stages and again.events == 1_000
+    assert run.to_dict()["stages"][0]["rows_per_second"] == 500.0
+
+
+def test_peak_memory_counts_child_processes():
+    with PeakMemory(interval=0.05) as alone:
+        time.sleep(0.2)
+    code = "x = bytearray(300 * 1024 * 1024); import time; time.sleep(1.5)"
+    with PeakMemory(interval=0.05) as with_child:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert with_child.peak_mb > alone.peak_mb + 250
