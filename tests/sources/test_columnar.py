@@ -141,11 +141,11 @@ def messy_landing(tmp_path, monkeypatch):
     return landing, result
 
 
-
 @pytest.fixture(autouse=True)
 def _columnar_on(monkeypatch):
     """The columnar path is opt-in: these tests are about it."""
     monkeypatch.setenv("NURTURE_LOAD_PATH", "columnar")
+
 
 def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path, monkeypatch):
     landing, generated = messy_landing
