@@ -155,7 +155,17 @@ def scored(
         ]
         insert_rows(con, "web_events", rows)
     result = run_dbt(
-        ["build", "--select", "+tag:scoring", "--vars", f"{{as_of: '{AS_OF}'}}"], root, project_dir=project
+        [
+            "build",
+            "--select",
+            "+tag:scoring",
+            "--indirect-selection",
+            "cautious",
+            "--vars",
+            f"{{as_of: '{AS_OF}'}}",
+        ],
+        root,
+        project_dir=project,
     )
     assert result.success, failures(result)
     yield Scored(warehouse, project, root)
