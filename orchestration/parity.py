@@ -51,6 +51,8 @@ class Check:
     exclude: tuple[str, ...] = ()
     query: str | None = None
     required: bool = True
+    # a mismatch that is known and being worked on: reported with its figures, not failing the check
+    known_difference: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class CheckResult:
 
     @property
     def failed(self) -> bool:
+        if self.status == "mismatch" and self.check.known_difference:
+            return False
         return self.status in ("mismatch", "error") or (self.status == "missing" and self.check.required)
 
 
@@ -104,6 +108,7 @@ class ParityReport:
                 f"{r.check.name:<28}{r.rows.get('duckdb', 0):>12,}{r.rows.get('spark', 0):>12,}"
                 f"{r.matching:>10,}{r.only_in.get('duckdb', 0):>13,}{r.only_in.get('spark', 0):>12,}"
                 f"{r.differing:>11,}  {r.status}"
+                + (" (known difference, not failing)" if r.status == "mismatch" and not r.failed else "")
             )
             lines += [f"    {s}" for s in r.samples]
         if self.facts:
@@ -139,7 +144,7 @@ def load_spec(path: Path = DEFAULT_SPEC) -> tuple[list[Check], Tolerance]:
         tolerance = Tolerance(float(tol.get("absolute", 1e-9)), float(tol.get("relative", 1e-9)))
     except (TypeError, ValueError, AttributeError) as exc:
         raise ParitySpecError(f"{path}: `tolerance` needs numbers `absolute` and `relative`") from exc
-    known = {"name", "model", "key", "columns", "exclude", "query", "required"}
+    known = {"name", "model", "key", "columns", "exclude", "query", "required", "known_difference"}
     checks, seen = [], set()
     for i, item in enumerate(raw["checks"], start=1):
         where = f"{path}: check {i}"
@@ -171,6 +176,7 @@ def load_spec(path: Path = DEFAULT_SPEC) -> tuple[list[Check], Tolerance]:
                 exclude=_names(item["exclude"], where, "exclude") if item.get("exclude") else (),
                 query=query,
                 required=bool(item.get("required", True)),
+                known_difference=str(item.get("known_difference") or ""),
             )
         )
     return checks, tolerance
@@ -469,20 +475,33 @@ def _release_duckdb() -> None:
 def write_bridge(work: Workdir) -> dict[str, str]:
     """A form submission that carries the email of one contact and the phone of another: a merge.
 
-    The two contacts are the first two (by contact_id) of the DuckDB build that have an email and
-    a phone of their own; the same file then goes to both engines.
+    The identity guards must let it through: the phone's contact has no email (a phone seen with a
+    second address would be blocked as a switchboard) and the email's contact has at most one phone.
+    The two contacts are the first (by contact_id) of the DuckDB build that qualify; the same file
+    then goes to both engines.
     """
     import duckdb
 
+    per_contact = (
+        "select contact_id, "
+        "min(case when identifier_type = 'email' then identifier_value end) as email, "
+        "min(case when identifier_type = 'phone' then identifier_value end) as phone, "
+        "count(case when identifier_type = 'email' then 1 end) as emails, "
+        "count(case when identifier_type = 'phone' then 1 end) as phones "
+        "from intermediate.int_identity__identifiers where not is_blocked group by contact_id"
+    )
     with duckdb.connect(str(work.warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select contact_id, email, phone from marts.dim_contacts "
-            "where email is not null and phone is not null and not is_anonymous "
-            "order by contact_id limit 2"
-        ).fetchall()
-    if len(rows) < 2:
-        raise RuntimeError("parity: the demo data has fewer than two contacts with an email and a phone")
-    (a_id, a_email, _), (b_id, _, b_phone) = rows
+        with_email = con.execute(
+            f"select contact_id, email from ({per_contact}) where emails = 1 and phones <= 1 "
+            "order by contact_id limit 1"
+        ).fetchone()
+        phone_only = con.execute(
+            f"select contact_id, phone from ({per_contact}) where emails = 0 and phones = 1 "
+            "order by contact_id limit 1"
+        ).fetchone()
+    if with_email is None or phone_only is None:
+        raise RuntimeError("parity: the demo data has no pair of contacts to merge (an email's, a phone's)")
+    (a_id, a_email), (b_id, b_phone) = with_email, phone_only
     folder = work.landing / "form_submissions"
     folder.mkdir(parents=True, exist_ok=True)
     record = {

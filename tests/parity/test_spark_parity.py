@@ -91,3 +91,12 @@ def test_a_bad_spec_names_the_file_and_the_check(tmp_path: Path):
     bad.write_text("checks:\n  - name: contacts\n    model: dim_contacts\n")
     with pytest.raises(ParitySpecError, match=r"parity.yml: check 1 \(contacts\): `key`"):
         load_spec(bad)
+
+
+def test_a_known_difference_is_reported_but_does_not_fail():
+    from orchestration.parity import CheckResult
+
+    known = CheckResult(check=_check(known_difference="being fixed"), status="mismatch", differing=3)
+    plain = CheckResult(check=_check(), status="mismatch", differing=3)
+    assert not known.failed and plain.failed
+    assert CheckResult(check=_check(known_difference="x"), status="error").failed  # errors always fail
