@@ -44,9 +44,10 @@ birthdays_this_year as (
     select
         contact_id,
         birth_date,
+        -- The interval in parentheses: dbt's Spark dateadd multiplies it by 12 as written.
         cast({{ dbt.dateadd(
             'year',
-            'extract(year from ' ~ nurture_as_of() ~ ') - extract(year from birth_date)',
+            '(extract(year from ' ~ nurture_as_of() ~ ') - extract(year from birth_date))',
             'birth_date') }} as date) as birthday_this_year
     from birth_dates
 
