@@ -162,7 +162,7 @@ def load_spec(path: Path = DEFAULT_SPEC) -> tuple[list[Check], Tolerance]:
         seen.add(name)
         model = item.get("model")
         if not isinstance(model, str) or not model:
-            raise ParitySpecError(f"{where}: `model` is required (the dbt model it reads)")
+            raise ParitySpecError(f"{where}: `model` is required (the dbt model or seed it reads)")
         columns = item.get("columns", "all")
         query = item.get("query")
         if query is not None and (not isinstance(query, str) or "{model}" not in query):
@@ -247,12 +247,12 @@ class SparkReader:
 
 
 def relations_from_manifest(target_path: Path) -> dict[str, str]:
-    """model name -> schema.alias, from the manifest of a build."""
+    """model (or seed) name -> schema.alias, from the manifest of a build."""
     manifest = json.loads((target_path / "manifest.json").read_text())
     return {
         node["name"]: f"{node['schema']}.{node.get('alias') or node['name']}"
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
+        if node["resource_type"] in ("model", "seed")
     }
 
 

@@ -34,7 +34,7 @@ final as (
     select
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(
-            {{ dbt.listagg('consent_channel', "','", 'order by consent_channel') }} as {{ dbt.type_string() }}
+            {{ nurture_listagg_sorted('consent_channel', "','") }} as {{ dbt.type_string() }}
         ) as missing_consent_channels
     from missing
     group by contact_id

@@ -57,7 +57,7 @@ churn_signals as (
 
     select
         contact_id,
-        {{ dbt.listagg('signal_name', "', '", 'order by signal_name') }} as churn_signals
+        {{ nurture_listagg_sorted('signal_name', "', '") }} as churn_signals
     from churn_signal_names
     group by contact_id
 
