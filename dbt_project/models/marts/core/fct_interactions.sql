@@ -37,7 +37,8 @@ final as (
         cast(touchpoints.record_source as {{ dbt.type_string() }}) as record_source,
         cast(touchpoints.record_id as {{ dbt.type_string() }}) as record_id,
         cast(touchpoints.source_file as {{ dbt.type_string() }}) as source_file,
-        cast(touchpoints.source_line as bigint) as source_line
+        cast(touchpoints.source_line as bigint) as source_line,
+        cast(touchpoints.loaded_at as timestamp) as loaded_at
     from touchpoints
     inner join record_contacts
         on
