@@ -176,6 +176,19 @@ def render_growth(small: Run, large: Run) -> str:
     return "\n".join(lines)
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps the warehouse open in this process after a build; close it so that the
+    loader (another configuration of the same file) can open it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - another engine
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def slowest_models(run_results: Path, n: int = 8) -> list[tuple[str, float]]:
     """The ``n`` slowest models of a dbt run, from its ``run_results.json``: (name, seconds)."""
     if not run_results.is_file():
@@ -279,6 +292,7 @@ def run_size(
                 increment=1,
             )
         done(Stage("generate_inc", sum(inc.rows.values()), time.perf_counter() - started, mem.peak_mb))
+        _release_duckdb()
         with PeakMemory() as mem:
             started = time.perf_counter()
             inc_summary = load()
