@@ -84,9 +84,9 @@ final as (
         page_views.page_url,
         page_views.page_path,
         page_views.page_title,
+        page_views.loaded_at,
         best_match.path_pattern as matched_pattern,
-        coalesce(best_match.page_type, 'other') as page_type,
-        page_views.loaded_at
+        coalesce(best_match.page_type, 'other') as page_type
     from page_views
     left join best_match
         on page_views.event_id = best_match.event_id
