@@ -86,7 +86,7 @@ def generate(
         rows_per_file: lines per landing file before rotating to the next one.
         increment: ``0`` for a first run. ``k > 0`` adds more data to an earlier run's landing
             folder (same ``seed`` and ``end_date``): new people with new ids and new events, in
-            new files named ``inc<k>-<brand>-NNNNN``; the earlier files and the tables that do not
+            new files named ``<brand>-inc<k>-NNNNN``; the earlier files and the tables that do not
             depend on people (campaigns, costs, owners) are left as they are.
     """
     started = time.perf_counter()
@@ -108,8 +108,8 @@ def generate(
 
     rng = random.Random(seed)
     world = build_world(rng, chosen, end_date, est_people)
-    prefix = f"inc{increment}-" if increment else ""
-    landing = Landing(Path(landing_dir), rows_per_file, mess, seed, prefix=prefix)
+    tag = f"inc{increment}-" if increment else ""
+    landing = Landing(Path(landing_dir), rows_per_file, mess, seed, tag=tag)
     landing.clean(list(FORMATS))
     truth = TruthWriter(Path(truth_dir))
     if increment:
