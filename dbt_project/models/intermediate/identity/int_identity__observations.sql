@@ -14,6 +14,7 @@
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy=nurture_upsert_strategy(),
     unique_key=['record_source', 'record_id'],
+    on_schema_change='append_new_columns',
     pre_hook="{{ nurture_forget_records(" ~ entity_models ~ ") }}"
 ) }}
 

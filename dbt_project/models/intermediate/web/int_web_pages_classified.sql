@@ -6,7 +6,8 @@
 {{ config(
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy='delete+insert',
-    unique_key='event_id'
+    unique_key='event_id',
+    on_schema_change='append_new_columns'
 ) }}
 
 with
