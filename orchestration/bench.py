@@ -5,6 +5,8 @@ the work folder. Peak memory of a stage is the highest resident set size of this
 children, sampled every 0.25 s while the stage runs. With several sizes (or ``--compare`` and an earlier
 result file) it prints how each stage's time grows against the number of rows: an exponent of 1 is
 linear (time ∝ rows), above 1 is worse than linear. Results go to a JSON file so runs can be compared.
+With ``--incremental 0.01`` each size then gets 1% more events in new landing files, loaded and built
+incrementally, and the seconds of that frequent run are printed against the full one.
 """
 
 from __future__ import annotations
@@ -174,6 +176,52 @@ def render_growth(small: Run, large: Run) -> str:
     return "\n".join(lines)
 
 
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps the warehouse open in this process after a build; close it so that the
+    loader (another configuration of the same file) can open it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - another engine
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def slowest_models(run_results: Path, n: int = 8) -> list[tuple[str, float]]:
+    """The ``n`` slowest models of a dbt run, from its ``run_results.json``: (name, seconds)."""
+    if not run_results.is_file():
+        return []
+    results = json.loads(run_results.read_text()).get("results", [])
+    timed = [
+        (r["unique_id"].split(".")[-1], float(r.get("execution_time") or 0.0))
+        for r in results
+        if r.get("unique_id", "").startswith("model.")
+    ]
+    return sorted(timed, key=lambda t: -t[1])[:n]
+
+
+def render_increment(run: Run, fraction: float, slowest: list[tuple[str, float]]) -> str:
+    """Full against incremental seconds for the load and the build, and their ratio."""
+    lines = [
+        f"incremental run: {fraction:.2%} more events after {run.events:,}",
+        f"{'stage':<10}{'full s':>10}{'rows':>12}{'incr. s':>10}{'rows':>12}{'ratio':>8}",
+    ]
+    for name in ("load", "build"):
+        full, inc = run.stage(name), run.stage(f"{name}_inc")
+        if full is None or inc is None:
+            continue
+        ratio = inc.seconds / full.seconds if full.seconds else 0.0
+        lines.append(
+            f"{name:<10}{full.seconds:>10.1f}{full.rows:>12,}{inc.seconds:>10.1f}{inc.rows:>12,}{ratio:>8.1%}"
+        )
+    if slowest:
+        lines.append("slowest models of the incremental build (seconds):")
+        lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in slowest]
+    return "\n".join(lines)
+
+
 def run_size(
     *,
     events: int,
@@ -182,8 +230,12 @@ def run_size(
     echo: Callable[[str], None],
     build: Callable[..., dict],
     saved: Callable[[Run], None] = lambda run: None,
+    incremental: float | None = None,
+    run_results: Path | None = None,
 ) -> Run:
-    """Generate, load and build ``events`` events in ``work`` (wiped first)."""
+    """Generate, load and build ``events`` events in ``work`` (wiped first). With ``incremental``
+    (a fraction such as 0.01), then generate that share of new events in new landing files, load
+    them and build again incrementally: the figures of a frequent run against a full one."""
     from sources import columnar
     from sources.demo.generator import generate
     from sources.load import load
@@ -195,6 +247,7 @@ def run_size(
     os.environ.pop("NURTURE_LANDING", None)
 
     run = Run(events, [], datetime.now(UTC).isoformat(timespec="seconds"))
+    end_date = datetime.now(UTC).date()  # the increment continues the same history
 
     def done(stage: Stage) -> None:
         run.stages.append(stage)
@@ -207,7 +260,7 @@ def run_size(
 
     with PeakMemory() as mem:
         started = time.perf_counter()
-        gen = generate(work / "landing", work / "truth", events=events, seed=seed)
+        gen = generate(work / "landing", work / "truth", events=events, seed=seed, end_date=end_date)
     done(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, mem.peak_mb))
 
     before = dict(columnar.PATH_ROWS)
@@ -226,6 +279,30 @@ def run_size(
         build()  # raises when dbt fails
     done(Stage("build", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
     echo(render(run.stages, events))
+    if incremental:
+        new_events = max(1, round(events * incremental))
+        with PeakMemory() as mem:
+            started = time.perf_counter()
+            inc = generate(
+                work / "landing",
+                work / "truth-inc1",
+                events=new_events,
+                seed=seed,
+                end_date=end_date,
+                increment=1,
+            )
+        done(Stage("generate_inc", sum(inc.rows.values()), time.perf_counter() - started, mem.peak_mb))
+        _release_duckdb()
+        with PeakMemory() as mem:
+            started = time.perf_counter()
+            inc_summary = load()
+        done(Stage("load_inc", inc_summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+        with PeakMemory() as mem:
+            started = time.perf_counter()
+            build()  # incremental: only what the new files brought
+        done(Stage("build_inc", inc_summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+        slowest = slowest_models(run_results) if run_results else []
+        echo(render_increment(run, incremental, slowest))
     return run
 
 
@@ -238,6 +315,8 @@ def run_benchmark(
     build: Callable[..., dict],
     compare: Path | None = None,
     out: Path | None = None,
+    incremental: float | None = None,
+    run_results: Path | None = None,
 ) -> list[Run]:
     """Each size in turn; growth between consecutive sizes (and against ``compare``); results to JSON."""
     sizes = [events] if isinstance(events, int) else list(events)
@@ -253,7 +332,18 @@ def run_benchmark(
 
     for n in sizes:
         work = (workdir / f"bench-{n}" if workdir and len(sizes) > 1 else workdir) or base / f"bench-{n}"
-        runs.append(run_size(events=n, seed=seed, work=work.resolve(), echo=echo, build=build, saved=save))
+        runs.append(
+            run_size(
+                events=n,
+                seed=seed,
+                work=work.resolve(),
+                echo=echo,
+                build=build,
+                saved=save,
+                incremental=incremental,
+                run_results=run_results,
+            )
+        )
         save()
     everything = sorted(previous + runs, key=lambda r: r.events)
     for small, large in zip(everything, everything[1:], strict=False):

@@ -320,11 +320,21 @@ def bench(
     out: Annotated[
         Path | None, typer.Option(help="Result file (default data/bench/bench-<time>.json).")
     ] = None,
+    incremental: Annotated[
+        float | None,
+        typer.Option(
+            help="After the full run, this share of new events (0.01 = 1%) in new files, loaded and "
+            "built incrementally; prints full against incremental seconds."
+        ),
+    ] = None,
 ) -> None:
     """Benchmark: generate N events, load and build them; seconds, rows/s and peak memory per stage,
     and how each stage's time grows between sizes."""
     from orchestration.bench import run_benchmark
+    from orchestration.defs.dbt import PROJECT_DIR
 
+    if incremental is not None and not 0 < incremental <= 1:
+        raise _fail(f"--incremental is a share of the events, above 0 and at most 1: got {incremental}")
     _setup()
     run_benchmark(
         events=events or [1_000_000],
@@ -334,6 +344,8 @@ def bench(
         build=dbt_build,
         compare=compare,
         out=out,
+        incremental=incremental,
+        run_results=PROJECT_DIR / "target" / "run_results.json",
     )
 
 

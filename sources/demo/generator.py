@@ -68,6 +68,7 @@ def generate(
     end_date: date | None = None,
     mess: bool = True,
     rows_per_file: int = 500_000,
+    increment: int = 0,
 ) -> GenerateResult:
     """Generate demo landing files and their ground truth.
 
@@ -83,6 +84,10 @@ def generate(
         mess: produce the defects of real data (duplicates, late and malformed lines, shared
             identifiers, identifier variants). ``False`` gives clean data.
         rows_per_file: lines per landing file before rotating to the next one.
+        increment: ``0`` for a first run. ``k > 0`` adds more data to an earlier run's landing
+            folder (same ``seed`` and ``end_date``): new people with new ids and new events, in
+            new files named ``<brand>-inc<k>-NNNNN``; the earlier files and the tables that do not
+            depend on people (campaigns, costs, owners) are left as they are.
     """
     started = time.perf_counter()
     if events is not None and contacts is not None:
@@ -93,6 +98,8 @@ def generate(
         raise ValueError(f"brands must be among {BRANDS}, got {list(brands)}")
     if (events is not None and events <= 0) or (contacts is not None and contacts <= 0):
         raise ValueError("events and contacts must be positive")
+    if increment < 0:
+        raise ValueError(f"increment must be 0 (a first run) or positive, got {increment}")
     if end_date is None:
         end_date = datetime.now(UTC).date()
     if events is None and contacts is None:
@@ -101,12 +108,18 @@ def generate(
 
     rng = random.Random(seed)
     world = build_world(rng, chosen, end_date, est_people)
-    landing = Landing(Path(landing_dir), rows_per_file, mess, seed)
+    tag = f"inc{increment}-" if increment else ""
+    landing = Landing(Path(landing_dir), rows_per_file, mess, seed, tag=tag)
     landing.clean(list(FORMATS))
     truth = TruthWriter(Path(truth_dir))
+    if increment:
+        rng = random.Random(f"{seed}/increment/{increment}")  # the same world, other people
     sim = Sim(rng, world, landing, truth, mess)
+    if increment:
+        _shift_ids(sim, increment)
     try:
-        _write_static(sim, rng, Path(landing_dir), est_people)
+        if not increment:
+            _write_static(sim, rng, Path(landing_dir), est_people)
         _simulate(sim, rng, contacts, events)
     finally:
         landing.close()
@@ -125,6 +138,13 @@ def generate(
         mess={k: n for k, n in sorted(stats.mess.items()) if n},
         events=sum(stats.rows[t] for t in counted),
     )
+
+
+def _shift_ids(sim: Sim, increment: int) -> None:
+    """Start every id counter of an increment past the range of the first run (one more digit per
+    increment), so that its people, records and companies are new."""
+    for counter in [*sim.counters.values(), sim.world.company_ids]:
+        counter._next += increment * 10**counter._width
 
 
 def _write_static(sim: Sim, rng: random.Random, landing_dir: Path, est_people: int) -> None:

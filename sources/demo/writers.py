@@ -52,7 +52,7 @@ FORMATS: dict[str, str] = {
 }
 FLUSH_LINES = 1024  # lines buffered per writer before they go to disk
 # Files this generator owns (and removes before writing again): <brand>-NNNNN.<ext>
-OWNED_FILE = re.compile(r"^[a-z0-9]+-\d{5}\.(jsonl|jsonl\.gz|csv|parquet)$")
+EXTENSIONS = r"\.(jsonl|jsonl\.gz|csv|parquet)$"
 
 BAD_TIMES = ("2024-02-30T10:00:00Z", "yesterday", "32/13/2024 25:61", "2024-13-01T08:00:00")
 BAD_WORDS = {
@@ -218,8 +218,10 @@ class TableWriter:
         rates: MessRates,
         rng: random.Random | None,
         columns: tuple[str, ...] | None = None,
+        tag: str = "",
     ) -> None:
         self.spec = spec
+        self.tag = tag
         self.fmt = FORMATS[spec.name]
         self.folder = root / spec.name
         self.brand = brand
@@ -264,7 +266,7 @@ class TableWriter:
     def _open(self) -> None:
         self._seq += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.brand}-{self._seq:05d}.{self.fmt}"
+        path = self.folder / f"{self.brand}-{self.tag}{self._seq:05d}.{self.fmt}"
         self._fh = path.open("wb")
         self._zip = zlib.compressobj(1, zlib.DEFLATED, 31) if self.fmt.endswith(".gz") else None
         self._in_file = 0
@@ -395,8 +397,11 @@ class TableWriter:
 class Landing:
     """All table writers of one generation run, created on first use."""
 
-    def __init__(self, root: Path, rows_per_file: int, mess: bool, seed: int) -> None:
+    def __init__(self, root: Path, rows_per_file: int, mess: bool, seed: int, tag: str = "") -> None:
         self.root = root
+        # after the brand in every file name (``b2b-inc1-00001``): an increment's files sit beside
+        # the first run's and still match the brand's file patterns
+        self.tag = tag
         self.rows_per_file = rows_per_file
         self.mess = mess
         self.seed = seed
@@ -408,8 +413,11 @@ class Landing:
         for name in tables:
             folder = self.root / name
             if folder.is_dir():
+                # a first run also replaces the increments written on top of it
+                tag = re.escape(self.tag) if self.tag else r"(inc\d+-)?"
+                owned = re.compile(r"^[a-z0-9]+-" + tag + r"\d{5}" + EXTENSIONS)
                 for path in sorted(folder.iterdir()):
-                    if OWNED_FILE.match(path.name):
+                    if owned.match(path.name):
                         path.unlink()
 
     def writer(
@@ -418,9 +426,9 @@ class Landing:
         key = (spec.name, brand)
         w = self._writers.get(key)
         if w is None:
-            rng = random.Random(f"{self.seed}/{spec.name}/{brand}") if self.mess else None
+            rng = random.Random(f"{self.tag}{self.seed}/{spec.name}/{brand}") if self.mess else None
             w = self._writers[key] = TableWriter(
-                self.root, spec, brand, self.rows_per_file, self.stats, rates, rng, columns
+                self.root, spec, brand, self.rows_per_file, self.stats, rates, rng, columns, self.tag
             )
         return w
 

@@ -108,6 +108,10 @@ def test_the_frequent_job_loads_and_rebuilds_but_leaves_daily_models(data_dir):
     assert AssetKey(["marts", "fct_interactions"]) in keys
     schedule = defs.resolve_schedule_def("frequent_schedule")
     assert schedule.cron_schedule == cfg.frequent_cron and schedule.job_name == FREQUENT_JOB
+    # incremental: the frequent run never asks dbt for a full refresh
+    tick = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
+    data = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick))
+    assert all("full_refresh" not in str(request.run_config) for request in data.run_requests or [])
 
 
 def test_daily_tagged_models_and_what_they_feed_stay_out_of_the_frequent_run():

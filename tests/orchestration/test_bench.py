@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -42,3 +43,37 @@ def test_peak_memory_counts_child_processes():
     with PeakMemory(interval=0.05) as with_child:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert with_child.peak_mb > alone.peak_mb + 250
+
+
+def test_slowest_models_read_from_run_results(tmp_path):
+    from orchestration.bench import slowest_models
+
+    path = tmp_path / "run_results.json"
+    assert slowest_models(path) == []  # no build yet
+    results = [
+        {"unique_id": "model.nurture.fct_a", "execution_time": 1.5},
+        {"unique_id": "test.nurture.not_null_x", "execution_time": 9.0},
+        {"unique_id": "model.nurture.stg_b", "execution_time": 3.0},
+        {"unique_id": "model.nurture.int_c", "execution_time": 0.5},
+    ]
+    path.write_text(json.dumps({"results": results}))
+    assert slowest_models(path, n=2) == [("stg_b", 3.0), ("fct_a", 1.5)]
+
+
+def test_the_incremental_report_gives_the_ratio_of_each_stage():
+    from orchestration.bench import Run, Stage, render_increment
+
+    run = Run(
+        1000,
+        [
+            Stage("load", 1000, 10.0, 1),
+            Stage("build", 1000, 40.0, 1),
+            Stage("load_inc", 10, 1.0, 1),
+            Stage("build_inc", 10, 4.0, 1),
+        ],
+    )
+    text = render_increment(run, 0.01, [("fct_interactions", 1.2)])
+    load_line = next(line for line in text.splitlines() if line.startswith("load"))
+    build_line = next(line for line in text.splitlines() if line.startswith("build"))
+    assert load_line.endswith("10.0%") and build_line.endswith("10.0%")
+    assert "fct_interactions" in text and "1.00% more events after 1,000" in text

@@ -244,6 +244,28 @@ def test_rerun_replaces_previous_files(tmp_path: Path) -> None:
     assert on_disk == result.files
 
 
+def test_an_increment_adds_new_files_with_new_ids(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    first = generate(landing, tmp_path / "truth", contacts=40, end_date=END)
+    before = {p: p.read_bytes() for p in first.files}
+    inc = generate(landing, tmp_path / "truth-inc1", events=400, end_date=END, increment=1)
+    assert all(re.match(r"^(b2b|b2c)-inc1-\d{5}\.", p.name) for p in inc.files)
+    assert {p: p.read_bytes() for p in first.files} == before  # the first run's files are untouched
+    assert not any(p.parent.name in ("campaigns", "crm_owners", "campaign_costs") for p in inc.files)
+
+    def keys(files: list[Path], table: str, column: str) -> set[str]:
+        rows = [r for p in files if p.parent.name == table for r in csv.DictReader(p.open())]
+        return {r[column] for r in rows}
+
+    new_ids = keys(inc.files, "crm_contacts", "crm_contact_id")
+    assert new_ids and not keys(first.files, "crm_contacts", "crm_contact_id") & new_ids
+    # a first run again replaces the increments too
+    again = generate(landing, tmp_path / "truth", contacts=40, end_date=END)
+    assert sorted(p for p in landing.rglob("*") if p.is_file()) == sorted(again.files)
+    with pytest.raises(ValueError, match="increment"):
+        generate(landing, tmp_path / "truth", contacts=5, end_date=END, increment=-1)
+
+
 def test_size_arguments_are_honoured(tmp_path: Path) -> None:
     by_people = generate(tmp_path / "p" / "landing", tmp_path / "p" / "truth", contacts=150, end_date=END)
     assert by_people.people == 150

@@ -5,15 +5,17 @@
     record_source, record_id, identifier_type, identifier_value, occurred_at.
     `identifiers` maps identifier_type -> column. The relation is read once (a cross join with the
     list of types, then a CASE picks the column), which keeps the SQL portable and the scan single.
-    `occurred_at` is a SQL expression (e.g. a coalesce with loaded_at for entities).
+    `occurred_at` is a SQL expression (e.g. a coalesce with loaded_at for entities); `where`, an
+    optional condition on the relation's rows (alias `src`). The record's `loaded_at` comes along.
 -#}
-{% macro identity_observations(relation, record_source, record_id, occurred_at, identifiers) -%}
+{% macro identity_observations(relation, record_source, record_id, occurred_at, identifiers, where=none) -%}
 select
     unpivoted.record_source,
     unpivoted.record_id,
     unpivoted.identifier_type,
     unpivoted.identifier_value,
-    unpivoted.occurred_at
+    unpivoted.occurred_at,
+    unpivoted.loaded_at
 from (
     select
         '{{ record_source }}' as record_source,
@@ -24,7 +26,8 @@ from (
             when '{{ identifier_type }}' then cast(src.{{ column }} as {{ dbt.type_string() }})
             {%- endfor %}
         end as identifier_value,
-        {{ occurred_at }} as occurred_at
+        {{ occurred_at }} as occurred_at,
+        src.loaded_at
     from {{ relation }} as src
     cross join (
         {%- for identifier_type in identifiers %}
@@ -34,6 +37,9 @@ from (
         {%- endif %}
         {%- endfor %}
     ) as id_types
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
 ) as unpivoted
 where unpivoted.identifier_value is not null and unpivoted.identifier_value != ''
 {%- endmacro %}

@@ -1,6 +1,7 @@
 {#-
     Every staging record that is a touchpoint of a person, in one schema, one row per record
     (`record_source`, `record_id`), before attribution to a contact and before the type mapping.
+    `loaded_at` is the record's load time (incremental models downstream read the newest only).
     `source_type` is the raw value the `interaction_types` seed maps (event type, status, ...).
 -#}
 
@@ -134,7 +135,8 @@ web as (
         web_pages.page_type as content_theme,
         cast(null as double) as interaction_value,
         web_events.source_file,
-        web_events.source_line
+        web_events.source_line,
+        web_events.loaded_at
     from web_events
     left join web_pages
         on web_events.event_id = web_pages.event_id
@@ -153,7 +155,8 @@ email as (
         coalesce(email_events.campaign_theme, campaigns.campaign_theme) as content_theme,
         cast(null as double) as interaction_value,
         email_events.source_file,
-        email_events.source_line
+        email_events.source_line,
+        email_events.loaded_at
     from email_events
     left join campaigns
         on email_events.campaign_id = campaigns.campaign_id
@@ -172,7 +175,8 @@ sms as (
         campaigns.campaign_theme as content_theme,
         cast(null as double) as interaction_value,
         sms_events.source_file,
-        sms_events.source_line
+        sms_events.source_line,
+        sms_events.loaded_at
     from sms_events
     left join campaigns
         on sms_events.campaign_id = campaigns.campaign_id
@@ -191,7 +195,8 @@ forms as (
         form_type as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from form_submissions
 
 ),
@@ -208,7 +213,8 @@ crm_contact_records as (
         cast(null as {{ dbt.type_string() }}) as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from crm_contacts
 
 ),
@@ -225,7 +231,8 @@ crm_lead_records as (
         lead_source as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from crm_leads
 
 ),
@@ -242,7 +249,8 @@ crm_deal_records as (
         product as content_theme,
         cast(deal_amount as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from crm_deals
 
 ),
@@ -259,7 +267,8 @@ crm_activity_records as (
         cast(null as {{ dbt.type_string() }}) as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from crm_activities
 
 ),
@@ -276,7 +285,8 @@ call_records as (
         call_type as content_theme,
         cast(duration_seconds as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from calls
 
 ),
@@ -293,7 +303,8 @@ offline as (
         interest as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from offline_events
 
 ),
@@ -310,7 +321,8 @@ order_records as (
         order_categories.product_category as content_theme,
         cast(orders.total_amount as double) as interaction_value,
         orders.source_file,
-        orders.source_line
+        orders.source_line,
+        orders.loaded_at
     from orders
     left join order_categories
         on orders.order_id = order_categories.order_id
@@ -329,7 +341,8 @@ consent_records as (
         channel as content_theme,
         cast(null as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from consent_events
 
 ),
@@ -346,7 +359,8 @@ feedback_records as (
         reason as content_theme,
         cast(rating as double) as interaction_value,
         source_file,
-        source_line
+        source_line,
+        loaded_at
     from feedback_events
 
 ),

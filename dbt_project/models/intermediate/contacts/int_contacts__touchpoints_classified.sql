@@ -45,6 +45,7 @@ final as (
         touchpoints.interaction_value,
         touchpoints.source_file,
         touchpoints.source_line,
+        touchpoints.loaded_at,
         coalesce(exact_types.channel, fallback_types.channel, 'other') as channel,
         coalesce(exact_types.interaction_type, fallback_types.interaction_type, 'other') as interaction_type
     from touchpoints

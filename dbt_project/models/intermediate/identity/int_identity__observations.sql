@@ -3,8 +3,20 @@
     (record_source, record_id, identifier_type, identifier_value). The graph's raw material.
     feedback's `referred_email` is someone else (a referral) and is deliberately not an identifier
     of the record's person.
+
+    Incremental: events are observed once, when they are staged (a run reads the events loaded
+    since the newest `loaded_at` it holds for their source). Entity records (CRM contacts, leads,
+    deals, orders) can change or lose an identifier: the pre-hook removes their rows and every
+    run observes them again (they grow with people, not with events).
 -#}
-{{ config(materialized='table') }}
+{%- set entity_models = ['stg_crm__contacts', 'stg_crm__leads', 'stg_crm__deals', 'stg_orders__orders'] -%}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy=nurture_upsert_strategy(),
+    unique_key=['record_source', 'record_id'],
+    on_schema_change='append_new_columns',
+    pre_hook="{{ nurture_forget_records(" ~ entity_models ~ ") }}"
+) }}
 
 {%- set sources = [
     {'model': 'stg_web__events', 'id': 'event_id', 'at': 'occurred_at',
@@ -44,7 +56,9 @@ with
 {{ src.model }} as (
 
     {{ identity_observations(
-        ref(src.model), src.model, src.id, 'coalesce(src.' ~ src.at ~ ', src.loaded_at)', src.ids
+        ref(src.model), src.model, src.id, 'coalesce(src.' ~ src.at ~ ', src.loaded_at)', src.ids,
+        where=none if src.model in entity_models else nurture_loaded_since_last_run(
+            'src.loaded_at', where="processed.record_source = '" ~ src.model ~ "'")
     ) | indent(4) }}
 
 ),

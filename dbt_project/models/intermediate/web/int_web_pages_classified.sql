@@ -1,10 +1,21 @@
-{#- Page views and screens with their page type, by the rules of the `page_types` seed. -#}
+{#-
+    Page views and screens with their page type, by the rules of the `page_types` seed.
+    Incremental: each run classifies the page views staged since the last one (a page view never
+    changes once staged); after editing `page_types`, rebuild with --full-refresh.
+-#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='append_new_columns'
+) }}
 
 with
 
 events as (
 
     select * from {{ ref('stg_web__events') }}
+    where {{ nurture_loaded_since_last_run('loaded_at') }}
 
 ),
 
@@ -27,6 +38,7 @@ page_views as (
         page_url,
         page_path,
         page_title,
+        loaded_at,
         lower(page_path) as normalized_path
     from events
     where event_type in ('page', 'screen')
@@ -73,6 +85,7 @@ final as (
         page_views.page_url,
         page_views.page_path,
         page_views.page_title,
+        page_views.loaded_at,
         best_match.path_pattern as matched_pattern,
         coalesce(best_match.page_type, 'other') as page_type
     from page_views

@@ -2,7 +2,19 @@
     Every touchpoint of every contact across channels, one row per attributed staging record.
     Records that identity resolution could not attribute to a contact (no usable identifier) are
     left out; `int_contacts__unattributed_touchpoints` lists them.
+
+    Incremental: a run adds the records loaded since the last one (`loaded_at`; a newer version of
+    a CRM record or an order replaces its row). Before that, the pre-hook re-attributes the rows
+    already there to their record's current contact (two contacts merged, a merge split) and
+    removes those identity resolution no longer attributes, so the table matches a full rebuild.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy=nurture_upsert_strategy(),
+    unique_key='interaction_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ nurture_reattribute_interactions(ref('int_identity__record_contacts')) }}"
+) }}
 
 with
 
@@ -12,6 +24,7 @@ touchpoints as (
         *,
         {{ nurture_surrogate_key(['record_source', 'record_id']) }} as interaction_key
     from {{ ref('int_contacts__touchpoints_classified') }}
+    where {{ nurture_loaded_since_last_run('loaded_at') }}
 
 ),
 
@@ -37,7 +50,8 @@ final as (
         cast(touchpoints.record_source as {{ dbt.type_string() }}) as record_source,
         cast(touchpoints.record_id as {{ dbt.type_string() }}) as record_id,
         cast(touchpoints.source_file as {{ dbt.type_string() }}) as source_file,
-        cast(touchpoints.source_line as bigint) as source_line
+        cast(touchpoints.source_line as bigint) as source_line,
+        cast(touchpoints.loaded_at as timestamp) as loaded_at
     from touchpoints
     inner join record_contacts
         on

@@ -1,12 +1,14 @@
 {%- set source_relation = source('calls', 'calls') -%}
 {%- set primary_key = 'call_id' -%}
 {%- set first_loaded = 'loaded_at, _file, _line' -%}
+{{ config(materialized=nurture_incremental_materialization('view'), incremental_strategy='append') }}
 
 with
 
 source as (
 
-    select * from {{ source_relation }}
+    -- Only the rows loaded since the last run whose key is not staged yet (all rows on a full build).
+    {{ nurture_unstaged_events(source_relation, primary_key) | indent(4) }}
 
 ),
 

@@ -1,0 +1,130 @@
+{#-
+    Incremental processing of event-sized models.
+
+    Event tables grow with every load; the models whose rows are one per event (staged events,
+    identity observations, interactions) process only what was loaded since their last run. They
+    use `nurture_incremental_materialization(fallback)` in their config:
+
+        config(materialized=nurture_incremental_materialization('view'),
+               incremental_strategy=nurture_upsert_strategy(), unique_key=[...])
+
+    DuckDB: `incremental` (dbt's `delete+insert` where rows can change, plain inserts where they
+    cannot). Spark on plain Parquet tables has no delete nor merge: there the model keeps its
+    `fallback` materialization (the view or table it always was) and is recomputed in full, so both
+    engines give the same rows. `nurture build --full-refresh` (or `dbt build --full-refresh`)
+    rebuilds every incremental model from scratch.
+
+    The cut-off is the load time (`loaded_at`, one value per file and load), never the event time:
+    a late event (old `occurred_at`) loaded today is picked up. Rows loaded at the newest
+    `loaded_at` already processed are read again (a load can share its time with the last run's)
+    and are kept out by their key; the project var `incremental_lookback_hours` (default 0) widens
+    that window when loads may commit out of order.
+-#}
+{% macro nurture_incremental_materialization(fallback) -%}
+    {{ return(adapter.dispatch('nurture_incremental_materialization', 'nurture')(fallback)) }}
+{%- endmacro %}
+
+{% macro default__nurture_incremental_materialization(fallback) -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__nurture_incremental_materialization(fallback) -%}
+    {{ return(fallback) }}
+{%- endmacro %}
+
+
+{#-
+    The condition on a row's load time (`loaded_at_expression`, a timestamp in UTC) that keeps the
+    rows not yet processed into `this`: `true` on a full build. `where` filters `this` (e.g. to one
+    record source) when the model holds several sources with their own load times.
+-#}
+{% macro nurture_loaded_since_last_run(loaded_at_expression, where=none) -%}
+    {%- if is_incremental() -%}
+        {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
+        {%- set watermark -%}
+            (select max(processed.loaded_at) from {{ this }} as processed
+             {%- if where %} where {{ where }}{% endif %})
+        {%- endset -%}
+        ({{ watermark }} is null or {{ loaded_at_expression }} >= {% if lookback -%}
+            {{ dbt.dateadd('hour', -lookback, watermark) }}
+        {%- else -%}
+            {{ watermark }}
+        {%- endif %})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The raw rows of an event table a staging model has not staged yet: loaded since its last run,
+    with a key it does not hold. Events keep their first delivery, so a key already staged is never
+    replaced and a re-run after a crash cannot add a row twice. On a full build: every raw row.
+-#}
+{% macro nurture_unstaged_events(relation, primary_key) -%}
+select src.*
+from {{ relation }} as src
+{%- if is_incremental() %}
+where
+    {{ nurture_loaded_since_last_run(nurture_to_utc('src.loaded_at')) }}
+    and not exists (
+        select 1 from {{ this }} as staged
+        where staged.{{ primary_key }} = src.{{ primary_key }}
+    )
+{%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of `fct_interactions` on an incremental run: the rows already in the table follow
+    identity resolution. A row whose record now belongs to another contact (a merge, a split) gets
+    that contact; a row whose record resolution no longer attributes is removed. Only the rows
+    that changed are written. Nothing on a full build, nor on engines that rebuild the table.
+-#}
+{% macro nurture_reattribute_interactions(record_contacts) -%}
+    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts)) }}
+{%- endmacro %}
+
+{% macro default__nurture_reattribute_interactions(record_contacts) -%}
+    {%- if is_incremental() -%}
+update {{ this }} as interactions
+set contact_id = cast(current_contacts.contact_id as {{ dbt.type_string() }})
+from {{ record_contacts }} as current_contacts
+where
+    interactions.record_source = current_contacts.record_source
+    and interactions.record_id = current_contacts.record_id
+    and interactions.contact_id != current_contacts.contact_id;
+delete from {{ this }} as interactions
+where not exists (
+    select 1 from {{ record_contacts }} as current_contacts
+    where
+        interactions.record_source = current_contacts.record_source
+        and interactions.record_id = current_contacts.record_id
+)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_reattribute_interactions(record_contacts) -%}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of an incremental model holding several record sources: on an incremental run,
+    delete the rows of the given `record_source`s, which the run then writes again in full.
+    Nothing on a full build, nor on engines that rebuild the table.
+-#}
+{% macro nurture_forget_records(record_sources) -%}
+    {{ return(adapter.dispatch('nurture_forget_records', 'nurture')(record_sources)) }}
+{%- endmacro %}
+
+{% macro default__nurture_forget_records(record_sources) -%}
+    {%- if is_incremental() -%}
+delete from {{ this }}
+where record_source in (
+    {%- for record_source in record_sources %}'{{ record_source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_forget_records(record_sources) -%}
+{%- endmacro %}
