@@ -105,14 +105,16 @@ def load(
     )
 
 
-def dbt_build(full_refresh: bool = False, select: list[str] | None = None) -> dict[str, int]:
+def dbt_build(
+    full_refresh: bool = False, select: list[str] | None = None, unit_tests: bool = True
+) -> dict[str, int]:
     """Run ``dbt build`` in-process and count results by kind and status."""
     from dbt.cli.main import dbtRunner
 
     from orchestration.dbt_args import build_args
     from orchestration.defs.dbt import PROJECT_DIR, dbt_target
 
-    args = build_args(full_refresh=full_refresh, select=select or ())
+    args = build_args(full_refresh=full_refresh, select=select or (), unit_tests=unit_tests)
     args += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", dbt_target()]
     result = dbtRunner().invoke(args)
     counts: dict[str, int] = {"success": int(result.success)}
@@ -128,10 +130,13 @@ def dbt_build(full_refresh: bool = False, select: list[str] | None = None) -> di
 def build(
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
     select: Annotated[list[str] | None, typer.Option(help="dbt selection (repeatable).")] = None,
+    unit_tests: Annotated[
+        bool, typer.Option(help="Run dbt's unit tests too (scheduled runs leave them out).")
+    ] = True,
 ) -> None:
     """Build the dbt project (models, seeds, tests) on the warehouse."""
     _setup()
-    counts = dbt_build(full_refresh, select)
+    counts = dbt_build(full_refresh, select, unit_tests)
     typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k != "success"))
     if not counts["success"]:
         raise _fail("dbt build failed")
@@ -329,7 +334,10 @@ def bench(
     ] = None,
 ) -> None:
     """Benchmark: generate N events, load and build them; seconds, rows/s and peak memory per stage,
-    and how each stage's time grows between sizes."""
+    and how each stage's time grows between sizes. Builds run as the scheduled runs do: models and
+    data tests, without dbt's unit tests."""
+    import functools
+
     from orchestration.bench import run_benchmark
     from orchestration.defs.dbt import PROJECT_DIR
 
@@ -341,7 +349,7 @@ def bench(
         seed=seed,
         workdir=workdir,
         echo=typer.echo,
-        build=dbt_build,
+        build=functools.partial(dbt_build, unit_tests=False),
         compare=compare,
         out=out,
         incremental=incremental,

@@ -12,11 +12,19 @@ def build_args(
     select: Sequence[str] = (),
     exclude: Sequence[str] = (),
     vars: Mapping[str, object] | None = None,
+    unit_tests: bool = True,
 ) -> list[str]:
-    """Arguments for ``dbt build``: tests run with the models, so a failing test stops what depends on it."""
+    """Arguments for ``dbt build``: tests run with the models, so a failing test stops what depends on it.
+
+    ``unit_tests=False`` leaves out dbt's unit tests (fixed inputs, checking the SQL's logic, not the
+    data): as dbt advises, scheduled runs skip them; development, ``nurture build`` and CI run them.
+    Data tests always run.
+    """
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", *select]
     if exclude:

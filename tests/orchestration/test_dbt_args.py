@@ -20,3 +20,10 @@ def test_full_refresh_selection_and_vars():
         "--vars",
         '{"a": "x", "b": 1}',
     ]
+
+
+def test_scheduled_runs_leave_out_unit_tests():
+    from orchestration.defs.dbt import DbtBuildConfig
+
+    assert build_args(unit_tests=False) == ["build", "--exclude-resource-type", "unit_test"]
+    assert DbtBuildConfig().unit_tests is False  # the jobs' default; CI and `nurture build` run them

@@ -70,6 +70,9 @@ class DbtBuildConfig(Config):
 
     as_of: str | None = None  # YYYY-MM-DD; unset: today
     full_refresh: bool = False
+    # dbt unit tests check the SQL's logic on fixed inputs: CI and `nurture build` run them; a
+    # scheduled run, which only brings new data, leaves them out unless asked.
+    unit_tests: bool = False
 
 
 class ModelTranslator(DagsterDbtTranslator):
@@ -109,7 +112,7 @@ def build_defs() -> Definitions:
         if config.as_of:
             date.fromisoformat(config.as_of)  # a clear error for anything but YYYY-MM-DD
         variables = {"as_of": config.as_of} if config.as_of else None
-        args = build_args(full_refresh=config.full_refresh, vars=variables)
+        args = build_args(full_refresh=config.full_refresh, vars=variables, unit_tests=config.unit_tests)
         yield from dbt.cli(args, context=context).stream()
 
     return Definitions(

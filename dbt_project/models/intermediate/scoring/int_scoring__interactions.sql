@@ -3,6 +3,7 @@
     and the undated ones (`occurred_at` null: some exports carry no dates; they count as of the
     as-of day, `occurred_on`), with the brand its source file belongs to (seed `scoring_brand_sources`: LIKE patterns on the
     file; the first pattern in alphabetical order of brand wins when several match; null when none).
+    The patterns are matched once per distinct source file, not once per interaction.
 -#}
 
 with
@@ -34,35 +35,54 @@ interactions_as_of as (
 
 ),
 
-branded as (
+source_files as (
+
+    select distinct source_file
+    from interactions_as_of
+    where source_file is not null
+
+),
+
+file_brands_ranked as (
 
     select
-        interactions_as_of.*,
+        source_files.source_file,
         brand_sources.brand,
         row_number() over (
-            partition by interactions_as_of.interaction_id
+            partition by source_files.source_file
             order by brand_sources.brand
         ) as brand_rank
-    from interactions_as_of
-    left join brand_sources
-        on interactions_as_of.source_file like brand_sources.source_file_pattern
+    from source_files
+    inner join brand_sources
+        on source_files.source_file like brand_sources.source_file_pattern
+
+),
+
+file_brands as (
+
+    select
+        source_file,
+        brand
+    from file_brands_ranked
+    where brand_rank = 1
 
 ),
 
 final as (
 
     select
-        interaction_id,
-        contact_id,
-        occurred_at,
+        interactions_as_of.interaction_id,
+        interactions_as_of.contact_id,
+        interactions_as_of.occurred_at,
         -- Undated records (exports without dates) count as of the as-of day.
-        coalesce(cast(occurred_at as date), {{ nurture_as_of() }}) as occurred_on,
-        channel,
-        interaction_type,
-        content_theme,
-        brand
-    from branded
-    where brand_rank = 1
+        coalesce(cast(interactions_as_of.occurred_at as date), {{ nurture_as_of() }}) as occurred_on,
+        interactions_as_of.channel,
+        interactions_as_of.interaction_type,
+        interactions_as_of.content_theme,
+        file_brands.brand
+    from interactions_as_of
+    left join file_brands
+        on interactions_as_of.source_file = file_brands.source_file
 
 )
 
