@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from orchestration.bench import PeakMemory, Run, Stage, growth, render_growth
+from orchestration.bench import PeakMemory, Run, Stage, Timed, growth, render, render_growth
 
 
 def _run(events: int, load_seconds: float, build_seconds: float) -> Run:
@@ -42,3 +42,14 @@ def test_peak_memory_counts_child_processes():
     with PeakMemory(interval=0.05) as with_child:
         subprocess.run([sys.executable, "-c", code], check=True)
     assert with_child.peak_mb > alone.peak_mb + 250
+
+
+def test_cpu_seconds_of_a_stage_count_finished_child_processes():
+    code = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    with Timed() as t:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    stage = t.stage("load", 1_200)
+    assert stage.cpu_seconds >= 0.55
+    assert stage.rows_per_cpu_second == pytest.approx(1_200 / stage.cpu_seconds)
+    assert Run.from_dict(Run(1, [stage]).to_dict()).stages == [stage]
+    assert "rows/CPU s" in render([stage], 1)
