@@ -144,7 +144,7 @@ def table_items(spec: TableSpec, landing: str, batch_size: int = 50_000) -> Iter
     n = parallel.workers()
     if n > 1 and sum(item["size_in_bytes"] or 0 for item, _, _ in new) >= parallel.MIN_BYTES:
         protocol = _normalize_url(landing).split("://")[0]
-        with parallel.FilePool(n, settings.data_dir() / "tmp" / "load") as pool:
+        with parallel.file_pool(settings.data_dir() / "tmp" / "load") as pool:
             done = -1
             for i, name, batch in pool.batches(
                 spec.name, [(dict(item), fmt, rel) for item, rel, fmt in new], protocol, loaded_at, batch_size

@@ -22,7 +22,7 @@ import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.source import DltSource
 
-from sources import settings
+from sources import parallel, settings
 from sources.catalog import all_tables, catalog
 from sources.landing import all_sources
 from sources.rows import QUARANTINE_TABLE
@@ -203,6 +203,7 @@ def load(
         raise ValueError(f"unknown source(s) {sorted(unknown)}; known: {sorted(catalog())}")
     wh = prepare_warehouse(warehouse, kind)
     summary = LoadSummary()
-    for source in all_sources(landing or settings.landing_location(), sources):
-        summary.merge(run_source(source, wh, reload=reload, destination=kind))
+    with parallel.shared_pool(settings.data_dir() / "tmp" / "load"):  # workers start once per load
+        for source in all_sources(landing or settings.landing_location(), sources):
+            summary.merge(run_source(source, wh, reload=reload, destination=kind))
     return summary

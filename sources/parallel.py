@@ -9,8 +9,10 @@ order are those of the in-process run: only where the work happens changes.
 
 It is used for a table when it has at least ``MIN_BYTES`` of new files and more than one worker is
 allowed (``NURTURE_LOAD_WORKERS``, default: the number of cores); a small load stays in-process (a worker
-takes a second or two to start). At most ``workers + 1`` files are in flight, so memory and scratch
-space hold a few files' batches at a time, whatever the size of the landing folder.
+takes a second or two of CPU to start). ``sources.load.load`` shares one pool between all the tables
+it loads (``shared_pool``); a source run on its own (Dagster's dlt assets) starts one per big table.
+At most ``workers + 1`` files are in flight, so memory and scratch space hold a few files' batches at a
+time, whatever the size of the landing folder.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tempfile
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -167,3 +170,32 @@ class FilePool:
         finally:
             for _, future in pending:
                 future.cancel()
+
+
+_SHARED: FilePool | None = None
+
+
+@contextmanager
+def shared_pool(scratch_root: Path) -> Iterator[None]:
+    """Within this block, tables share one pool (started when a table first needs it)."""
+    global _SHARED
+    n = workers()
+    if n <= 1 or _SHARED is not None:
+        yield
+        return
+    _SHARED = FilePool(n, scratch_root)
+    try:
+        yield
+    finally:
+        pool, _SHARED = _SHARED, None
+        pool.close()
+
+
+@contextmanager
+def file_pool(scratch_root: Path) -> Iterator[FilePool]:
+    """The shared pool when there is one, else a pool of this table's own."""
+    if _SHARED is not None:
+        yield _SHARED
+        return
+    with FilePool(workers(), scratch_root) as pool:
+        yield pool
