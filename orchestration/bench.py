@@ -32,10 +32,15 @@ class Stage:
     rows: int
     seconds: float
     peak_mb: float
+    cpu_seconds: float = 0.0  # user + system time of this process and its finished children
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def rows_per_cpu_second(self) -> float:
+        return self.rows / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 @dataclass
@@ -54,11 +59,15 @@ class Run:
         d = asdict(self)
         for s, st in zip(d["stages"], self.stages, strict=True):
             s["rows_per_second"] = round(st.rows_per_second, 1)
+            s["rows_per_cpu_second"] = round(st.rows_per_cpu_second, 1)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Run:
-        stages = [Stage(s["name"], s["rows"], s["seconds"], s["peak_mb"]) for s in d["stages"]]
+        stages = [
+            Stage(s["name"], s["rows"], s["seconds"], s["peak_mb"], s.get("cpu_seconds", 0.0))
+            for s in d["stages"]
+        ]
         return cls(d["events"], stages, d.get("started_at", ""), d.get("load_paths", {}))
 
 
@@ -130,6 +139,31 @@ class PeakMemory:
         return self.peak / 1024 / 1024
 
 
+def cpu_seconds() -> float:
+    """User and system seconds of this process and of its children that have finished (the loader's
+    worker processes end with their table): on a shared machine, steadier than wall seconds."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Timed:
+    """Wall and CPU seconds and peak memory of one stage."""
+
+    def __enter__(self) -> Timed:
+        self.mem = PeakMemory().__enter__()
+        self.started, self.cpu_started = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.cpu = cpu_seconds() - self.cpu_started
+        self.mem.__exit__(*exc)
+
+    def stage(self, name: str, rows: int) -> Stage:
+        return Stage(name, rows, self.seconds, self.mem.peak_mb, self.cpu)
+
+
 def growth(small: Run, large: Run) -> dict[str, dict[str, float]]:
     """For each stage in both runs: the ratio of rows, of seconds, and the exponent ``b`` in
     ``seconds ∝ rows^b`` (1 = linear). Rows are the stage's own rows (generated, loaded)."""
@@ -151,14 +185,20 @@ def growth(small: Run, large: Run) -> dict[str, dict[str, float]]:
 def render(stages: list[Stage], events: int) -> str:
     lines = [
         f"benchmark at {events:,} events",
-        f"{'stage':<10}{'rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}",
+        f"{'stage':<10}{'rows':>14}{'seconds':>10}{'rows/s':>12}"
+        f"{'CPU s':>10}{'rows/CPU s':>12}{'peak MB':>10}",
     ]
     for s in stages:
         lines.append(
-            f"{s.name:<10}{s.rows:>14,}{s.seconds:>10.1f}{s.rows_per_second:>12,.0f}{s.peak_mb:>10,.0f}"
+            f"{s.name:<10}{s.rows:>14,}{s.seconds:>10.1f}{s.rows_per_second:>12,.0f}"
+            f"{s.cpu_seconds:>10.1f}{s.rows_per_cpu_second:>12,.0f}{s.peak_mb:>10,.0f}"
         )
     total = sum(s.seconds for s in stages)
-    lines.append(f"{'total':<10}{'':>14}{total:>10.1f}{'':>12}{max(s.peak_mb for s in stages):>10,.0f}")
+    cpu = sum(s.cpu_seconds for s in stages)
+    lines.append(
+        f"{'total':<10}{'':>14}{total:>10.1f}{'':>12}{cpu:>10.1f}{'':>12}"
+        f"{max(s.peak_mb for s in stages):>10,.0f}"
+    )
     return "\n".join(lines)
 
 
@@ -216,6 +256,12 @@ def render_increment(run: Run, fraction: float, slowest: list[tuple[str, float]]
         lines.append(
             f"{name:<10}{full.seconds:>10.1f}{full.rows:>12,}{inc.seconds:>10.1f}{inc.rows:>12,}{ratio:>8.1%}"
         )
+        if full.cpu_seconds and inc.cpu_seconds:  # CPU seconds: less noisy on a shared machine
+            cpu_ratio = inc.cpu_seconds / full.cpu_seconds
+            lines.append(
+                f"{name + ' CPU':<10}{full.cpu_seconds:>10.1f}{'':>12}{inc.cpu_seconds:>10.1f}{'':>12}"
+                f"{cpu_ratio:>8.1%}"
+            )
     if slowest:
         lines.append("slowest models of the incremental build (seconds):")
         lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in slowest]
@@ -255,34 +301,30 @@ def run_size(
         rate = f"{stage.rows_per_second:,.0f} rows/s"
         echo(
             f"stage {stage.name}: {stage.rows:,} rows in {stage.seconds:.1f} s "
-            f"({rate}, peak {stage.peak_mb:,.0f} MB)"
+            f"({rate}; {stage.cpu_seconds:.1f} CPU s, peak {stage.peak_mb:,.0f} MB)"
         )
 
-    with PeakMemory() as mem:
-        started = time.perf_counter()
+    with Timed() as t:
         gen = generate(work / "landing", work / "truth", events=events, seed=seed, end_date=end_date)
-    done(Stage("generate", sum(gen.rows.values()), time.perf_counter() - started, mem.peak_mb))
+    done(t.stage("generate", sum(gen.rows.values())))
 
     before = dict(columnar.PATH_ROWS)
-    with PeakMemory() as mem:
-        started = time.perf_counter()
+    with Timed() as t:
         summary = load()
-    done(Stage("load", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+    done(t.stage("load", summary.total_rows))
     run.load_paths = {k: columnar.PATH_ROWS[k] - before.get(k, 0) for k in columnar.PATH_ROWS}
     echo(
         f"load paths: {run.load_paths['fast']:,} rows fast (columnar), "
         f"{run.load_paths['row_path']:,} by the row path"
     )
 
-    with PeakMemory() as mem:
-        started = time.perf_counter()
+    with Timed() as t:
         build()  # raises when dbt fails
-    done(Stage("build", summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+    done(t.stage("build", summary.total_rows))
     echo(render(run.stages, events))
     if incremental:
         new_events = max(1, round(events * incremental))
-        with PeakMemory() as mem:
-            started = time.perf_counter()
+        with Timed() as t:
             inc = generate(
                 work / "landing",
                 work / "truth-inc1",
@@ -291,16 +333,14 @@ def run_size(
                 end_date=end_date,
                 increment=1,
             )
-        done(Stage("generate_inc", sum(inc.rows.values()), time.perf_counter() - started, mem.peak_mb))
+        done(t.stage("generate_inc", sum(inc.rows.values())))
         _release_duckdb()
-        with PeakMemory() as mem:
-            started = time.perf_counter()
+        with Timed() as t:
             inc_summary = load()
-        done(Stage("load_inc", inc_summary.total_rows, time.perf_counter() - started, mem.peak_mb))
-        with PeakMemory() as mem:
-            started = time.perf_counter()
+        done(t.stage("load_inc", inc_summary.total_rows))
+        with Timed() as t:
             build()  # incremental: only what the new files brought
-        done(Stage("build_inc", inc_summary.total_rows, time.perf_counter() - started, mem.peak_mb))
+        done(t.stage("build_inc", inc_summary.total_rows))
         slowest = slowest_models(run_results) if run_results else []
         echo(render_increment(run, incremental, slowest))
     return run

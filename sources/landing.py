@@ -19,6 +19,7 @@ import pyarrow as pa
 from dlt.common.storages.fsspec_filesystem import FileItemDict, fsspec_filesystem, glob_files
 from dlt.extract.source import DltSource
 
+from sources import parallel, settings
 from sources.catalog import SourceSpec, TableSpec, catalog, table
 from sources.columnar import process_file
 from sources.readers import file_format
@@ -122,26 +123,46 @@ def _fingerprint(item: FileItemDict) -> str:
 
 
 def table_items(spec: TableSpec, landing: str, batch_size: int = 50_000) -> Iterator[Any]:
-    """The dlt resource body for one table: new files only, as Arrow batches plus quarantine rows."""
+    """The dlt resource body for one table: new files only, as Arrow batches plus quarantine rows.
+
+    A table with many new bytes is validated in worker processes (``sources.parallel``), file order
+    kept; otherwise in this process. A file enters the manifest once all its batches are yielded."""
     state = dlt.current.resource_state()
     manifest: dict[str, str] = state.setdefault("files", {})
     yield from empty_batches(spec)
     loaded_at = datetime.now(UTC)
+    new: list[tuple[FileItemDict, str, str]] = []  # (file item, relative path, format)
     for item, rel in landing_files(spec, landing):
-        fingerprint = _fingerprint(item)
-        if manifest.get(rel) == fingerprint:
+        if manifest.get(rel) == _fingerprint(item):
             continue
         fmt = file_format(rel)
         if fmt is None:
             yield mark(QUARANTINE_TABLE, unreadable_file(spec, item["file_url"], loaded_at))
-            manifest[rel] = fingerprint
+            manifest[rel] = _fingerprint(item)
             continue
+        new.append((item, rel, fmt))
+    n = parallel.workers()
+    if n > 1 and sum(item["size_in_bytes"] or 0 for item, _, _ in new) >= parallel.MIN_BYTES:
+        protocol = _normalize_url(landing).split("://")[0]
+        with parallel.file_pool(settings.data_dir() / "tmp" / "load") as pool:
+            done = -1
+            for i, name, batch in pool.batches(
+                spec.name, [(dict(item), fmt, rel) for item, rel, fmt in new], protocol, loaded_at, batch_size
+            ):
+                for j in range(done + 1, i):  # files before this one have all their batches out
+                    manifest[new[j][1]] = _fingerprint(new[j][0])
+                done = max(done, i - 1)
+                yield mark(name, batch)
+        for item, rel, _ in new:
+            manifest[rel] = _fingerprint(item)
+        return
+    for item, rel, fmt in new:
         with item.open(mode="rb", compression="auto") as stream:
             for name, batch in process_file(
                 spec, stream, fmt, file=item["file_url"], loaded_at=loaded_at, batch_size=batch_size
             ):
                 yield mark(name, batch)
-        manifest[rel] = fingerprint
+        manifest[rel] = _fingerprint(item)
 
 
 def make_source(spec: SourceSpec, landing: str, batch_size: int = 50_000) -> DltSource:

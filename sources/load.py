@@ -19,9 +19,10 @@ from pathlib import Path
 
 import dlt
 import duckdb
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.source import DltSource
 
-from sources import settings
+from sources import parallel, settings
 from sources.catalog import all_tables, catalog
 from sources.landing import all_sources
 from sources.rows import QUARANTINE_TABLE
@@ -92,13 +93,24 @@ def pipeline_for(
         dest = dlt.destinations.filesystem(bucket_url=target.as_uri())
     else:
         target = warehouse or settings.warehouse_path()
-        dest = dlt.destinations.duckdb(str(target))
+        dest = dlt.destinations.duckdb(DuckDbCredentials(str(target), global_config=duckdb_config(target)))
     return dlt.pipeline(
         pipeline_name=f"nurture_{source_name}",
         destination=dest,
         dataset_name=settings.RAW_DATASET,
         pipelines_dir=str(settings.pipelines_dir(target)),
     )
+
+
+def duckdb_config(warehouse: Path) -> dict[str, object]:
+    """Settings of the loader's DuckDB connection: the memory limit and spill folder of the build
+    (``NURTURE_DUCKDB_MEMORY_LIMIT``, ``NURTURE_DUCKDB_TEMP_DIR``, as in dbt_project/profiles.yml), and
+    no insertion order to keep (the raw tables have none; COPY then runs on every thread)."""
+    return {
+        "memory_limit": settings.duckdb_memory_limit(),
+        "temp_directory": str(settings.duckdb_temp_dir(warehouse)),
+        "preserve_insertion_order": False,
+    }
 
 
 def prepare_warehouse(warehouse: Path | None = None, destination: str | None = None) -> Path:
@@ -191,6 +203,7 @@ def load(
         raise ValueError(f"unknown source(s) {sorted(unknown)}; known: {sorted(catalog())}")
     wh = prepare_warehouse(warehouse, kind)
     summary = LoadSummary()
-    for source in all_sources(landing or settings.landing_location(), sources):
-        summary.merge(run_source(source, wh, reload=reload, destination=kind))
+    with parallel.shared_pool(settings.data_dir() / "tmp" / "load"):  # workers start once per load
+        for source in all_sources(landing or settings.landing_location(), sources):
+            summary.merge(run_source(source, wh, reload=reload, destination=kind))
     return summary

@@ -9,6 +9,8 @@
 | NURTURE_DBT_TARGET       | duckdb                          | dbt target in dbt_project/profiles.yml|
 | NURTURE_DESTINATION      | duckdb                          | loader target: duckdb or filesystem   |
 | NURTURE_LAKE             | $NURTURE_DATA_DIR/lake          | filesystem destination (Parquet)      |
+| NURTURE_DUCKDB_MEMORY_LIMIT | 8GB                         | DuckDB memory limit (load and build)  |
+| NURTURE_DUCKDB_TEMP_DIR  | <warehouse>.tmp                 | where DuckDB spills beyond the limit  |
 | NURTURE_SPARK_DIR        | $NURTURE_DATA_DIR/spark         | local Spark warehouse, metastore, temp|
 """
 
@@ -56,6 +58,19 @@ def lake_location() -> Path:
 def raw_target() -> Path:
     """Where the loader writes: the lake folder (filesystem destination) or the DuckDB warehouse."""
     return lake_location() if destination() == "filesystem" else warehouse_path()
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the loader and the build; it spills to ``duckdb_temp_dir`` beyond.
+    8GB leaves room on a 24 GB machine for the loader's worker processes, dlt and the OS cache."""
+    return os.environ.get("NURTURE_DUCKDB_MEMORY_LIMIT", "").strip() or "8GB"
+
+
+def duckdb_temp_dir(warehouse: Path | None = None) -> Path:
+    """Where DuckDB spills: ``NURTURE_DUCKDB_TEMP_DIR``, else ``<warehouse>.tmp`` beside the warehouse."""
+    value = os.environ.get("NURTURE_DUCKDB_TEMP_DIR", "").strip()
+    wh = warehouse or warehouse_path()
+    return Path(value).resolve() if value else wh.with_name(wh.name + ".tmp")
 
 
 def spark_dir() -> Path:

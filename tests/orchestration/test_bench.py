@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from orchestration.bench import PeakMemory, Run, Stage, growth, render_growth
+from orchestration.bench import PeakMemory, Run, Stage, Timed, growth, render, render_growth
 
 
 def _run(events: int, load_seconds: float, build_seconds: float) -> Run:
@@ -77,3 +77,19 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
     build_line = next(line for line in text.splitlines() if line.startswith("build"))
     assert load_line.endswith("10.0%") and build_line.endswith("10.0%")
     assert "fct_interactions" in text and "1.00% more events after 1,000" in text
+    assert "CPU" not in text  # no CPU seconds measured: no CPU line
+
+    run.stages[1].cpu_seconds, run.stages[3].cpu_seconds = 80.0, 20.0
+    cpu_line = next(line for line in render_increment(run, 0.01, []).splitlines() if "CPU" in line)
+    assert cpu_line.startswith("build CPU") and cpu_line.endswith("25.0%")
+
+
+def test_cpu_seconds_of_a_stage_count_finished_child_processes():
+    code = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    with Timed() as t:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    stage = t.stage("load", 1_200)
+    assert stage.cpu_seconds >= 0.55
+    assert stage.rows_per_cpu_second == pytest.approx(1_200 / stage.cpu_seconds)
+    assert Run.from_dict(Run(1, [stage]).to_dict()).stages == [stage]
+    assert "rows/CPU s" in render([stage], 1)

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from sources import columnar
+from sources import columnar, parallel
 from sources.catalog import FieldSpec, TableSpec
 from sources.columnar import PY_SPACE, ColumnarLoader, process_file
 from sources.demo import sim
@@ -189,6 +189,39 @@ def test_both_paths_load_the_same_tables_and_quarantine(messy_landing, tmp_path,
         "not a JSON object",
     ):
         assert any(kind in r for r in reasons), kind
+
+
+def test_worker_processes_load_what_one_process_loads(messy_landing, data_dir, tmp_path, monkeypatch):
+    """Files validated in worker processes (both paths) give the same tables and quarantine as the row
+    path in this process; the manifest then says every file is loaded."""
+    landing, _ = messy_landing
+    monkeypatch.setenv("NURTURE_LOAD_PATH", "rows")
+    monkeypatch.setenv("NURTURE_LOAD_WORKERS", "1")
+    in_process = tmp_path / "one" / "warehouse.duckdb"
+    expected_summary = load(landing=str(landing), warehouse=in_process)
+    expected = _frames(in_process)
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)  # every table through the workers, however small
+    monkeypatch.setenv("NURTURE_LOAD_WORKERS", "2")
+    monkeypatch.setenv("NURTURE_COLUMNAR_MIN_ROWS", "0")  # the workers' columnar path, as in this module
+    for path in ("rows", "columnar"):
+        monkeypatch.setenv("NURTURE_LOAD_PATH", path)
+        before = dict(columnar.PATH_ROWS)
+        wh = tmp_path / f"pool-{path}" / "warehouse.duckdb"
+        summary = load(landing=str(landing), warehouse=wh)
+        assert summary.rows == expected_summary.rows, path
+        assert summary.rejected == expected_summary.rejected, path
+        assert summary.warnings == expected_summary.warnings, path
+        got = _frames(wh)
+        assert set(got) == set(expected)
+        for name in expected:
+            assert got[name] == expected[name], (path, name)
+        # the workers' counts of rows per path come back to this process
+        taken = {k: columnar.PATH_ROWS[k] - before[k] for k in before}
+        assert (taken["fast"] > 0) == (path == "columnar"), taken
+        again = load(landing=str(landing), warehouse=wh)
+        assert again.total_rows == 0 and again.total_rejected == 0
+    assert not any((data_dir / "tmp" / "load").glob("*/*"))  # scratch files are removed
 
 
 # -- the vectorised validation, field by field --------------------------------------------------------
