@@ -268,6 +268,14 @@ def render_increment(run: Run, fraction: float, slowest: list[tuple[str, float]]
     return "\n".join(lines)
 
 
+def _check_build(counts: dict | None) -> None:
+    """Stop on a dbt build that did not succeed: a failing test skips what depends on it, and the
+    seconds of a partial build would look like a fast one."""
+    if counts is not None and not counts.get("success", 1):
+        problems = {k: v for k, v in counts.items() if k.endswith(("_fail", "_error", "_skipped"))}
+        raise RuntimeError(f"dbt build failed, not timing a partial build: {problems}")
+
+
 def run_size(
     *,
     events: int,
@@ -319,7 +327,7 @@ def run_size(
     )
 
     with Timed() as t:
-        build()  # raises when dbt fails
+        _check_build(build())  # a failed build (tests failing, models skipped) stops the benchmark
     done(t.stage("build", summary.total_rows))
     echo(render(run.stages, events))
     if incremental:
@@ -339,7 +347,7 @@ def run_size(
             inc_summary = load()
         done(t.stage("load_inc", inc_summary.total_rows))
         with Timed() as t:
-            build()  # incremental: only what the new files brought
+            _check_build(build())  # incremental: only what the new files brought
         done(t.stage("build_inc", inc_summary.total_rows))
         slowest = slowest_models(run_results) if run_results else []
         echo(render_increment(run, incremental, slowest))

@@ -93,3 +93,12 @@ def test_cpu_seconds_of_a_stage_count_finished_child_processes():
     assert stage.rows_per_cpu_second == pytest.approx(1_200 / stage.cpu_seconds)
     assert Run.from_dict(Run(1, [stage]).to_dict()).stages == [stage]
     assert "rows/CPU s" in render([stage], 1)
+
+
+def test_a_failed_build_stops_the_benchmark():
+    from orchestration.bench import _check_build
+
+    _check_build({"success": 1, "model_success": 3})
+    _check_build(None)
+    with pytest.raises(RuntimeError, match="test_fail"):
+        _check_build({"success": 0, "model_success": 2, "test_fail": 1, "model_skipped": 5})
