@@ -6,6 +6,9 @@
 - ``run_dbt(args, tmp_path)``: ``dbt <args>`` in-process on ``dbt_project/``, with target and log
   paths under ``tmp_path``; the warehouse is whatever ``NURTURE_WAREHOUSE`` points to.
 - ``staging_model_name(source, table)``: the staging model a catalog table gets.
+- ``use_warehouse(monkeypatch, warehouse)``: point the loader and dbt at a test warehouse.
+- ``build_demo(root, monkeypatch, ...)``: generate demo data, load it and ``dbt build`` a selection.
+- ``query(warehouse, sql)`` / ``scalar(warehouse, sql)``: read a warehouse (read-only).
 """
 
 from __future__ import annotations
@@ -186,6 +189,50 @@ def release_duckdb() -> None:
         if env is not None:
             env.close()
             DuckDBConnectionManager._ENV = None
+
+
+def use_warehouse(monkeypatch: Any, warehouse: Path, *, data_dir: Path | None = None) -> None:
+    """Point the loader and dbt (DuckDB target) at ``warehouse``, with telemetry off.
+
+    ``monkeypatch`` is a ``pytest.MonkeyPatch`` (a module-scoped one for module fixtures).
+    """
+    for key, value in DBT_QUIET_ENV.items():
+        monkeypatch.setenv(key, value)
+    if data_dir is not None:
+        monkeypatch.setenv("NURTURE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("NURTURE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("NURTURE_DBT_TARGET", "duckdb")
+    monkeypatch.delenv("NURTURE_DUCKDB_TEMP_DIR", raising=False)
+    monkeypatch.delenv("NURTURE_LANDING", raising=False)
+
+
+def build_demo(root: Path, monkeypatch: Any, *, contacts: int, seed: int, models: Iterable[str]) -> Path:
+    """Generate demo data for ``contacts`` people, load it and build ``models`` with their parents.
+
+    The seeds are built too; ``--indirect-selection cautious`` runs a test only when all its parents
+    are built. Returns the warehouse; a failed build fails the caller with dbt's messages.
+    """
+    from sources.demo.generator import generate
+    from sources.load import load
+
+    data_dir = root / "data"
+    warehouse = data_dir / "warehouse.duckdb"
+    use_warehouse(monkeypatch, warehouse, data_dir=data_dir)
+    generate(data_dir / "landing", data_dir / "truth", contacts=contacts, seed=seed)
+    load(str(data_dir / "landing"), warehouse=warehouse)
+    selection = " ".join(f"+{m}" for m in models)
+    result = run_dbt(["build", "--select", selection, "path:seeds", "--indirect-selection", "cautious"], root)
+    assert result.success, failures(result)
+    return warehouse
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def scalar(warehouse: Path, sql: str) -> Any:
+    return query(warehouse, sql)[0][0]
 
 
 def failures(result: Any) -> list[str]:

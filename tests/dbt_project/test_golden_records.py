@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-from dbt_helpers import DBT_PROJECT_DIR, DBT_QUIET_ENV, failures, run_dbt
+from dbt_helpers import DBT_PROJECT_DIR, build_demo, query, scalar
 
 IDENTITY_MODEL = (
     DBT_PROJECT_DIR / "models" / "intermediate" / "identity" / "int_identity__record_contacts.sql"
@@ -28,41 +27,20 @@ MARTS = ["dim_contacts", "dim_companies", "fct_interactions", "int_contacts__una
 
 
 class Built:
-    def __init__(self, warehouse: Path, result: Any) -> None:
+    def __init__(self, warehouse: Path) -> None:
         self.warehouse = warehouse
-        self.result = result
 
     def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(sql).fetchall()
+        return query(self.warehouse, sql)
 
     def scalar(self, sql: str) -> Any:
-        return self.query(sql)[0][0]
+        return scalar(self.warehouse, sql)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch) -> Built:
-    from sources.demo.generator import generate
-    from sources.load import load
-
     root = tmp_path_factory.mktemp("golden")
-    data_dir = root / "data"
-    warehouse = data_dir / "warehouse.duckdb"
-    for key, value in DBT_QUIET_ENV.items():
-        module_monkeypatch.setenv(key, value)
-    module_monkeypatch.setenv("NURTURE_DATA_DIR", str(data_dir))
-    module_monkeypatch.setenv("NURTURE_WAREHOUSE", str(warehouse))
-    module_monkeypatch.setenv("NURTURE_DBT_TARGET", "duckdb")
-    module_monkeypatch.delenv("NURTURE_DUCKDB_TEMP_DIR", raising=False)
-    module_monkeypatch.delenv("NURTURE_LANDING", raising=False)
-
-    generate(data_dir / "landing", data_dir / "truth", contacts=120, seed=11)
-    load(str(data_dir / "landing"), warehouse=warehouse)
-    selection = " ".join(f"+{m}" for m in MARTS)
-    # cautious: a test runs only when all its parents are built (not a later mart's test on dim_contacts).
-    result = run_dbt(["build", "--select", selection, "path:seeds", "--indirect-selection", "cautious"], root)
-    assert result.success, failures(result)
-    return Built(warehouse, result)
+    return Built(build_demo(root, module_monkeypatch, contacts=120, seed=11, models=MARTS))
 
 
 def test_marts_are_not_empty(built: Built) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_helpers import DBT_QUIET_ENV, failures, insert_rows, run_dbt
+from dbt_helpers import build_demo, failures, insert_rows, query, run_dbt, scalar, use_warehouse
 
 LIFECYCLE_MARTS = [
     "dim_contact_stages",
@@ -31,15 +31,6 @@ KPI_MARTS = [
     "fct_kpi_basket",
     "fct_kpi_deal_funnel",
 ]
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def scalar(warehouse: Path, sql: str) -> Any:
-    return query(warehouse, sql)[0][0]
 
 
 # --- a journey in raw rows ----------------------------------------------------------------------
@@ -101,11 +92,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest
 
     root = tmp_path_factory.mktemp("journey")
     warehouse = root / "warehouse.duckdb"
-    for key, value in DBT_QUIET_ENV.items():
-        module_monkeypatch.setenv(key, value)
-    module_monkeypatch.setenv("NURTURE_WAREHOUSE", str(warehouse))
-    module_monkeypatch.setenv("NURTURE_DBT_TARGET", "duckdb")
-    module_monkeypatch.delenv("NURTURE_DUCKDB_TEMP_DIR", raising=False)
+    use_warehouse(module_monkeypatch, warehouse)
     with duckdb.connect(str(warehouse)) as con:
         create_raw_tables(con)
         for table, rows in _journey_rows().items():
@@ -186,26 +173,9 @@ def test_every_customer_has_a_retention_row_and_every_contact_a_stage(journey: P
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytest.MonkeyPatch) -> Path:
-    from sources.demo.generator import generate
-    from sources.load import load
-
     root = tmp_path_factory.mktemp("lifecycle")
-    data_dir = root / "data"
-    warehouse = data_dir / "warehouse.duckdb"
-    for key, value in DBT_QUIET_ENV.items():
-        module_monkeypatch.setenv(key, value)
-    module_monkeypatch.setenv("NURTURE_DATA_DIR", str(data_dir))
-    module_monkeypatch.setenv("NURTURE_WAREHOUSE", str(warehouse))
-    module_monkeypatch.setenv("NURTURE_DBT_TARGET", "duckdb")
-    module_monkeypatch.delenv("NURTURE_DUCKDB_TEMP_DIR", raising=False)
-    module_monkeypatch.delenv("NURTURE_LANDING", raising=False)
-
-    generate(data_dir / "landing", data_dir / "truth", contacts=150, seed=7)
-    load(str(data_dir / "landing"), warehouse=warehouse)
-    selection = " ".join(f"+{m}" for m in [*LIFECYCLE_MARTS, *KPI_MARTS, "int_identity__contacts"])
-    result = run_dbt(["build", "--select", selection, "path:seeds", "--indirect-selection", "cautious"], root)
-    assert result.success, failures(result)
-    return warehouse
+    models = [*LIFECYCLE_MARTS, *KPI_MARTS, "int_identity__contacts"]
+    return build_demo(root, module_monkeypatch, contacts=150, seed=7, models=models)
 
 
 def test_marts_are_built_and_not_empty(demo: Path) -> None:

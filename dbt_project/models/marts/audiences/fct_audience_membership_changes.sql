@@ -34,73 +34,49 @@ snapshot_dates as (
 
 ),
 
-current_members as (
+-- each compared pair of dates twice: its later date (members now) and its earlier (members before)
+compared_dates as (
 
     select
-        snapshot_dates.audience,
-        snapshot_dates.as_of,
-        snapshot_dates.previous_as_of,
-        snapshots.member_key,
-        snapshots.contact_id
+        audience,
+        as_of,
+        previous_as_of,
+        as_of as seen_on,
+        1 as is_current
     from snapshot_dates
+    union all
+    select
+        audience,
+        as_of,
+        previous_as_of,
+        previous_as_of as seen_on,
+        0 as is_current
+    from snapshot_dates
+    where previous_as_of is not null
+
+),
+
+-- a member seen on only one date of the pair changed: entered if that is the later date, else left
+changes as (
+
+    select
+        compared_dates.audience,
+        compared_dates.as_of,
+        compared_dates.previous_as_of,
+        snapshots.member_key,
+        max(snapshots.contact_id) as contact_id,
+        max(compared_dates.is_current) as is_current
+    from compared_dates
     inner join snapshots
         on
-            snapshot_dates.audience = snapshots.audience
-            and snapshot_dates.as_of = snapshots.as_of
-
-),
-
-previous_members as (
-
-    select
-        snapshot_dates.audience,
-        snapshot_dates.as_of,
-        snapshot_dates.previous_as_of,
-        snapshots.member_key,
-        snapshots.contact_id
-    from snapshot_dates
-    inner join snapshots
-        on
-            snapshot_dates.audience = snapshots.audience
-            and snapshot_dates.previous_as_of = snapshots.as_of
-
-),
-
-entered as (
-
-    select
-        current_members.audience,
-        current_members.member_key,
-        current_members.contact_id,
-        'entered' as change_type,
-        current_members.as_of as changed_on,
-        current_members.previous_as_of
-    from current_members
-    left join previous_members
-        on
-            current_members.audience = previous_members.audience
-            and current_members.as_of = previous_members.as_of
-            and current_members.member_key = previous_members.member_key
-    where previous_members.member_key is null
-
-),
-
-exited as (
-
-    select
-        previous_members.audience,
-        previous_members.member_key,
-        previous_members.contact_id,
-        'left' as change_type,
-        previous_members.as_of as changed_on,
-        previous_members.previous_as_of
-    from previous_members
-    left join current_members
-        on
-            previous_members.audience = current_members.audience
-            and previous_members.as_of = current_members.as_of
-            and previous_members.member_key = current_members.member_key
-    where current_members.member_key is null
+            compared_dates.audience = snapshots.audience
+            and compared_dates.seen_on = snapshots.as_of
+    group by
+        compared_dates.audience,
+        compared_dates.as_of,
+        compared_dates.previous_as_of,
+        snapshots.member_key
+    having count(*) = 1
 
 ),
 
@@ -110,19 +86,11 @@ final as (
         cast(audience as {{ dbt.type_string() }}) as audience,
         cast(member_key as {{ dbt.type_string() }}) as member_key,
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast(change_type as {{ dbt.type_string() }}) as change_type,
-        cast(changed_on as date) as changed_on,
+        cast(case when is_current = 1 then 'entered' else 'left' end as {{ dbt.type_string() }})
+            as change_type,
+        cast(as_of as date) as changed_on,
         cast(previous_as_of as date) as previous_as_of
-    from entered
-    union all
-    select
-        cast(audience as {{ dbt.type_string() }}) as audience,
-        cast(member_key as {{ dbt.type_string() }}) as member_key,
-        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast(change_type as {{ dbt.type_string() }}) as change_type,
-        cast(changed_on as date) as changed_on,
-        cast(previous_as_of as date) as previous_as_of
-    from exited
+    from changes
 
 )
 
