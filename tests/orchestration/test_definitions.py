@@ -41,7 +41,9 @@ def test_every_raw_table_is_an_asset_read_by_its_staging_model(data_dir):
     graph = defs.resolve_asset_graph()
     keys = set(graph.get_all_asset_keys())
     for name, spec in all_tables().items():
-        if spec.parent:  # child tables arrive with their parent's asset
+        if spec.parent:  # child tables arrive with their parent's asset, under it in the lineage
+            child = graph.get(AssetKey([spec.source, name]))
+            assert child.parent_keys == {AssetKey([spec.source, spec.parent])}, child.parent_keys
             continue
         raw = AssetKey([spec.source, name])
         assert raw in keys, raw
@@ -49,6 +51,7 @@ def test_every_raw_table_is_an_asset_read_by_its_staging_model(data_dir):
         assert any(k.path[-1].startswith(f"stg_{spec.source}__") for k in children), (raw, children)
     groups = {s.group_name for s in defs.resolve_all_asset_specs()}
     assert {"sources", "staging"} <= groups
+    assert "default" not in groups  # every asset, raw tables written alongside others included, has a group
     checks = list(graph.asset_check_keys)
     assert len(checks) > 50  # dbt tests are asset checks
     # great-expectations suites and source freshness are asset checks on the raw tables; error ones block

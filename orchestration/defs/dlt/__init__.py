@@ -99,9 +99,34 @@ def source_assets(spec: SourceSpec, landing: str):
     return _load
 
 
+def written_alongside() -> list[AssetSpec]:
+    """Raw tables no load of their own writes: child tables (written by their parent's load, whose
+    metadata counts their rows) and the quarantine (every load adds its rejected rows). Declared so
+    that they sit in the sources group, under their parent, rather than as loose external assets."""
+    specs = [
+        AssetSpec(
+            AssetKey([source.name, table.name]),
+            deps=[AssetKey([source.name, table.parent])],
+            group_name=GROUP,
+            description=f"raw.{table.name}: written by the {table.parent} load (nested in its files)",
+        )
+        for source in catalog().values()
+        for table in source.tables
+        if table.parent
+    ]
+    specs.append(
+        AssetSpec(
+            AssetKey(["loader", "quarantine"]),
+            group_name=GROUP,
+            description="raw.quarantine: rows every load rejected or warned about (file, row, field, reason)",
+        )
+    )
+    return specs
+
+
 def build_defs() -> Definitions:
     landing = settings.landing_location()
     return Definitions(
-        assets=[source_assets(spec, landing) for spec in catalog().values()],
+        assets=[*(source_assets(spec, landing) for spec in catalog().values()), *written_alongside()],
         resources={"dlt": DagsterDltResource()},
     )
