@@ -296,7 +296,8 @@ def frequent_selection() -> list[str]:
 
     keys = build_definitions().resolve_job_def(FREQUENT_JOB).asset_layer.selected_asset_keys
     manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
-    names = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] in ("model", "seed")}
+    nodes = manifest["nodes"].values()
+    names = {node["name"] for node in nodes if node["resource_type"] in ("model", "seed")}
     selected = sorted({key.path[-1] for key in keys if key.path[-1] in names})
     if not selected:
         raise RuntimeError(f"the {FREQUENT_JOB} job selects no dbt model")

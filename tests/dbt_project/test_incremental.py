@@ -206,7 +206,9 @@ def test_signals_are_matched_again_when_the_rules_change(raw_warehouse: Path, tm
         wh, "select table_schema from information_schema.tables where table_name = 'lifecycle_signals'"
     )[0]
     with duckdb.connect(str(wh)) as con:  # a new rule; no new data
-        con.execute(f"insert into {schema}.lifecycle_signals (channel, interaction_type, source_type,"
-                    " content_theme, signal) values ('web', '*', '*', '*', 'known')")
+        con.execute(
+            f"insert into {schema}.lifecycle_signals (channel, interaction_type, source_type,"
+            " content_theme, signal) values ('web', '*', '*', '*', 'known')"
+        )
     build(tmp_path, "--exclude", "lifecycle_signals")  # keep the edited rules (no seed reload)
     assert query(wh, signals.format(interaction)) == [("known",)]  # the old interaction is matched again

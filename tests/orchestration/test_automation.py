@@ -151,7 +151,8 @@ def test_current_models_reading_daily_ones_stay_in_the_frequent_run_with_what_th
     tags = {node: [] for node in children} | {"history": ["daily"], "scores": ["current"]}
     assert left_to_daily(children, tags, ["daily"], ["current"]) == {"history", "crossings", "alerts"}
     # without the current tag, what the history feeds goes to the daily run too
-    assert left_to_daily(children, tags, ["daily"]) == {"history", "crossings", "alerts", "scores", "audience"}
+    everything_fed = {"history", "crossings", "alerts", "scores", "audience"}
+    assert left_to_daily(children, tags, ["daily"]) == everything_fed
     # a node tagged both daily and current is daily
     both = tags | {"scores": ["daily", "current"]}
     assert "scores" in left_to_daily(children, both, ["daily"], ["current"])
