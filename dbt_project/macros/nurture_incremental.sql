@@ -128,3 +128,53 @@ where record_source in (
 
 {% macro spark__nurture_forget_records(record_sources) -%}
 {%- endmacro %}
+
+
+{#-
+    A fingerprint of a rule seed (`relation`, its `columns`): the md5 of its rows in order. An
+    incremental model that applies rules when a row is loaded stores it with each row; when the
+    rules change, `nurture_forget_reread` empties the model so that the run applies the new rules to
+    every row. Spark rebuilds such models in full: null there.
+-#}
+{% macro nurture_rules_fingerprint(relation, columns) -%}
+    {{ return(adapter.dispatch('nurture_rules_fingerprint', 'nurture')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__nurture_rules_fingerprint(relation, columns) -%}
+    {%- set row -%}
+        concat_ws('|', {% for column in columns %}coalesce(cast({{ column }} as varchar), '<null>'){% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endset -%}
+    (select md5(coalesce(string_agg({{ row }}, chr(10) order by {{ row }}), '')) from {{ relation }})
+{%- endmacro %}
+
+{% macro spark__nurture_rules_fingerprint(relation, columns) -%}
+    cast(null as string)
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of an incremental model keyed by `key` that keeps derived rows of `source` (e.g. the
+    signals matched for each interaction): on an incremental run, delete the rows of every `key`
+    the run reads again (loaded since the last run: a new version of a record may match other
+    rules), and every row when `fingerprint` (see `nurture_rules_fingerprint`, stored in the
+    column `rules_fingerprint`) changed. Nothing on a full build, nor on engines that rebuild the
+    table.
+-#}
+{% macro nurture_forget_reread(source, key, fingerprint) -%}
+    {{ return(adapter.dispatch('nurture_forget_reread', 'nurture')(source, key, fingerprint)) }}
+{%- endmacro %}
+
+{% macro default__nurture_forget_reread(source, key, fingerprint) -%}
+    {%- if is_incremental() -%}
+delete from {{ this }}
+where rules_fingerprint is distinct from {{ fingerprint }};
+delete from {{ this }}
+where {{ key }} in (
+    select reread.{{ key }} from {{ source }} as reread
+    where {{ nurture_loaded_since_last_run('reread.loaded_at') }}
+)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_forget_reread(source, key, fingerprint) -%}
+{%- endmacro %}

@@ -19,6 +19,9 @@ SELECT = [
     "--select",
     "+fct_interactions",
     "+fct_lead_scores",
+    "+dim_contacts",
+    "+dim_contact_stages",
+    "+int_lifecycle__signals",
     "--resource-type",
     "seed",
     "--resource-type",
@@ -30,7 +33,9 @@ SECOND_LOAD = "2024-06-01T00:00:00Z"
 ANN, BOB = "ann@acme.com", "bob@acme.com"
 BOB_PHONE = "+33633333333"
 
-# Every incremental model, and marts downstream of them.
+# Every incremental model, and models downstream of them (int_lifecycle__signal_matches keeps rows of
+# interactions that left fct_interactions, which int_lifecycle__signals drops: it is compared
+# through int_lifecycle__signals).
 COMPARED = [
     "staging.stg_web__events",
     "staging.stg_forms__form_submissions",
@@ -39,7 +44,12 @@ COMPARED = [
     "intermediate.int_identity__observations",
     "intermediate.int_identity__record_contacts",
     "marts.fct_interactions",
+    "intermediate.int_scoring__interactions",
+    "intermediate.int_scoring__behaviour_points",
     "marts.fct_lead_scores",
+    "intermediate.int_lifecycle__signals",
+    "marts.dim_contact_stages",
+    "marts.dim_contacts",
 ]
 
 
@@ -176,3 +186,29 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             f"{table}: only incremental {incremental[table] - full[table]}, "
             f"only full refresh {full[table] - incremental[table]}"
         )
+
+
+def test_signals_are_matched_again_when_the_rules_change(raw_warehouse: Path, tmp_path: Path) -> None:
+    wh = raw_warehouse
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [page("w1", "2023-12-10T10:00:00Z", "k1", "/blog/payroll", email=ANN)],
+            loaded_at=FIRST_LOAD,
+        )
+    build(tmp_path)
+    signals = "select signal from intermediate.int_lifecycle__signals where interaction_id = '{}'"
+    (interaction,) = query(wh, "select interaction_id from marts.fct_interactions where record_id = 'w1'")[0]
+    assert ("known",) not in query(wh, signals.format(interaction))  # a page view is not "known"
+
+    (schema,) = query(
+        wh, "select table_schema from information_schema.tables where table_name = 'lifecycle_signals'"
+    )[0]
+    with duckdb.connect(str(wh)) as con:  # a new rule; no new data
+        con.execute(
+            f"insert into {schema}.lifecycle_signals (channel, interaction_type, source_type,"
+            " content_theme, signal) values ('web', '*', '*', '*', 'known')"
+        )
+    build(tmp_path, "--exclude", "lifecycle_signals")  # keep the edited rules (no seed reload)
+    assert query(wh, signals.format(interaction)) == [("known",)]  # the old interaction is matched again

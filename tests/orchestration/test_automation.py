@@ -21,6 +21,7 @@ from orchestration.defs.automation import (
     FREQUENT_JOB,
     LANDING_SENSOR,
     downstream_keys,
+    left_to_daily,
     load_automation,
 )
 from orchestration.defs.automation.landing import cursor_of, new_files, parse_cursor, run_key
@@ -135,6 +136,64 @@ def test_daily_tagged_models_and_what_they_feed_stay_out_of_the_frequent_run():
     keys = downstream_keys(graph, [AssetKey(["src", "raw"])], ["daily"])
     assert keys == [AssetKey(["src", "raw"]), AssetKey(["staging"])]
     assert len(downstream_keys(graph, [AssetKey(["src", "raw"])], [])) == 4
+
+
+def test_current_models_reading_daily_ones_stay_in_the_frequent_run_with_what_they_feed():
+    children = {
+        "raw": ["ledger", "history"],
+        "ledger": ["scores"],
+        "history": ["scores", "crossings"],
+        "crossings": ["alerts"],
+        "scores": ["audience"],
+        "audience": [],
+        "alerts": [],
+    }
+    tags = {node: [] for node in children} | {"history": ["daily"], "scores": ["current"]}
+    assert left_to_daily(children, tags, ["daily"], ["current"]) == {"history", "crossings", "alerts"}
+    # without the current tag, what the history feeds goes to the daily run too
+    everything_fed = {"history", "crossings", "alerts", "scores", "audience"}
+    assert left_to_daily(children, tags, ["daily"]) == everything_fed
+    # a node tagged both daily and current is daily
+    both = tags | {"scores": ["daily", "current"]}
+    assert "scores" in left_to_daily(children, both, ["daily"], ["current"])
+    assert left_to_daily(children, tags, []) == set()
+
+
+def test_the_frequent_run_leaves_histories_to_the_daily_run_but_refreshes_current_state(data_dir):
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    keys = set(defs.resolve_job_def(FREQUENT_JOB).asset_layer.selected_asset_keys)
+    daily = set(defs.resolve_job_def(DAILY_JOB).asset_layer.selected_asset_keys)
+
+    def mart(name: str) -> AssetKey:
+        return AssetKey(["marts", name])
+
+    histories = [
+        "fct_lead_score_history",
+        "fct_score_threshold_crossings",
+        "fct_contact_stage_history",
+        "fct_customer_value_tier_history",
+        "fct_kpi_stage_durations",  # reads the stage history
+    ]
+    for name in histories:
+        assert mart(name) in daily and mart(name) not in keys, name
+    current = [
+        "fct_score_ledger",
+        "fct_lead_scores",
+        "dim_contact_stages",
+        "dim_customer_value",
+        "dim_contacts",
+        "aud_hot_leads",
+        "aud_high_potential_prospects",
+        "aud_value_tiers",
+        "activation_policy",
+    ]
+    for name in current:
+        assert mart(name) in keys, name
+    assert AssetKey(["intermediate", "int_lifecycle__stage_evaluations"]) in keys
+    syncs = {k for k in daily if k.path[0] == "reverse_etl"}
+    assert syncs and syncs <= keys  # every audience sync runs after a frequent build
 
 
 def test_a_bad_automation_file_is_a_clear_error(tmp_path):

@@ -69,19 +69,30 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
             Stage("load", 1000, 10.0, 1),
             Stage("build", 1000, 40.0, 1),
             Stage("load_inc", 10, 1.0, 1),
+            Stage("build_frequent", 10, 2.0, 1),
             Stage("build_inc", 10, 4.0, 1),
         ],
     )
-    text = render_increment(run, 0.01, [("fct_interactions", 1.2)])
-    load_line = next(line for line in text.splitlines() if line.startswith("load"))
-    build_line = next(line for line in text.splitlines() if line.startswith("build"))
-    assert load_line.endswith("10.0%") and build_line.endswith("10.0%")
-    assert "fct_interactions" in text and "1.00% more events after 1,000" in text
+    text = render_increment(run, 0.01, [("fct_interactions", 1.2)], [("fct_lead_scores", 0.7)])
+    lines = text.splitlines()
+    load_line = next(line for line in lines if line.startswith("load"))
+    frequent_line = next(line for line in lines if line.startswith("frequent"))
+    whole_line = next(line for line in lines if line.startswith("whole"))
+    assert load_line.endswith("10.0%") and frequent_line.endswith("5.0%") and whole_line.endswith("10.0%")
+    assert "fct_interactions" in text and "fct_lead_scores" in text
+    assert "1.00% more events after 1,000" in text
+    assert lines.index("slowest models of the frequent run (seconds):") < lines.index(
+        "slowest models of the whole incremental build (seconds):"
+    )
     assert "CPU" not in text  # no CPU seconds measured: no CPU line
 
-    run.stages[1].cpu_seconds, run.stages[3].cpu_seconds = 80.0, 20.0
-    cpu_line = next(line for line in render_increment(run, 0.01, []).splitlines() if "CPU" in line)
-    assert cpu_line.startswith("build CPU") and cpu_line.endswith("25.0%")
+    run.stages[1].cpu_seconds, run.stages[3].cpu_seconds, run.stages[4].cpu_seconds = 80.0, 10.0, 20.0
+    cpu_lines = [line for line in render_increment(run, 0.01, []).splitlines() if "CPU" in line]
+    assert cpu_lines[0].startswith("frequent CPU") and cpu_lines[0].endswith("12.5%")
+    assert cpu_lines[1].startswith("whole CPU") and cpu_lines[1].endswith("25.0%")
+
+    del run.stages[3]  # an older result file without the frequent run
+    assert "frequent" not in render_increment(run, 0.01, [])
 
 
 def test_cpu_seconds_of_a_stage_count_finished_child_processes():

@@ -55,19 +55,21 @@
 
 
 {#-
-    Generic test on `fct_lead_scores`: the score as of the as-of date equals that day's row of the
-    daily history (the two are computed separately: the ledger row by row, the history day by day).
-    Both are rounded to cents from sums of doubles added in different orders: the same value can
-    round to either side of a half cent, hence a tolerance of one cent (plus float noise).
+    Generic test on `fct_lead_score_history`: the as-of day's row of the daily history equals the
+    score of `fct_lead_scores` (the two are computed separately: the ledger row by row, the history
+    day by day). Both are rounded to cents from sums of doubles added in different orders: the same
+    value can round to either side of a half cent, hence a tolerance of one cent (plus float
+    noise). A test of the history, not of the scores: the frequent run refreshes the scores but
+    leaves the history to the daily run, which builds both and runs this test.
 -#}
-{% test scoring_score_matches_history(model, history, tolerance=0.011) %}
+{% test scoring_history_matches_scores(model, scores, tolerance=0.011) %}
     select
         scores.contact_id,
         scores.scoring_model,
         scores.score,
         history.score as history_score
-    from {{ model }} as scores
-    left join {{ history }} as history
+    from {{ scores }} as scores
+    left join {{ model }} as history
         on
             scores.contact_id = history.contact_id
             and scores.scoring_model = history.scoring_model

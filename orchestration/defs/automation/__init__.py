@@ -5,11 +5,11 @@ The rules are in ``automation.yml``. Selections are computed from the asset grap
 and the loads), so new models are picked up without a list to maintain here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from dagster import (
@@ -45,6 +45,8 @@ DAILY_JOB = "daily"
 LANDING_SENSOR = "landing_sensor"
 AS_OF_TAG = "nurture/as_of"
 
+K = TypeVar("K")
+
 
 @dataclass(frozen=True)
 class Automation:
@@ -53,6 +55,7 @@ class Automation:
     retry_strategy: str
     frequent_cron: str
     daily_tags: tuple[str, ...]
+    current_tags: tuple[str, ...]
     daily_cron: str
     as_of_offset_days: int
     sensor_interval: int
@@ -81,6 +84,7 @@ def load_automation(path: Path = AUTOMATION_FILE) -> Automation:
         retry_strategy=strategy,
         frequent_cron=need("frequent", "cron"),
         daily_tags=tuple((doc.get("frequent") or {}).get("daily_tags") or ()),
+        current_tags=tuple((doc.get("frequent") or {}).get("current_tags") or ()),
         daily_cron=need("daily", "cron"),
         as_of_offset_days=int((doc.get("daily") or {}).get("as_of_offset_days", 0)),
         sensor_interval=int((doc.get("landing_sensor") or {}).get("minimum_interval_seconds", 60)),
@@ -111,19 +115,53 @@ def closure(graph, start: Iterable[AssetKey]) -> set[AssetKey]:
     return seen
 
 
-def downstream_keys(graph, start: Iterable[AssetKey], daily_tags: Iterable[str]) -> list[AssetKey]:
-    """Materializable assets at or downstream of ``start``, minus daily-tagged ones and what they feed."""
-    tags = set(daily_tags)
+def left_to_daily(
+    children: Mapping[K, Iterable[K]],
+    tags: Mapping[K, Iterable[str]],
+    daily_tags: Iterable[str],
+    current_tags: Iterable[str] = (),
+) -> set[K]:
+    """The nodes the frequent run leaves to the daily run: those tagged with one of ``daily_tags``
+    and everything they feed, except the nodes tagged with one of ``current_tags`` (current state,
+    e.g. today's scores, that reads the daily models as the last daily run left them) and what only
+    they feed. A pure function of the graph (node -> children, node -> tags): the Dagster jobs and
+    the benchmark's dbt selection both use it."""
+    daily, current = set(daily_tags), set(current_tags)
+
+    def tagged(node: K, wanted: set[str]) -> bool:
+        return bool(wanted & set(tags.get(node) or ()))
+
+    seen: set[K] = set()
+    stack = [node for node in tags if tagged(node, daily)]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(
+            child for child in children.get(node) or () if tagged(child, daily) or not tagged(child, current)
+        )
+    return seen
+
+
+def daily_keys(graph, daily_tags: Iterable[str], current_tags: Iterable[str] = ()) -> set[AssetKey]:
+    """The asset keys :func:`left_to_daily` leaves out of the frequent run."""
+    keys = list(graph.get_all_asset_keys())
+    return left_to_daily(
+        {k: graph.get(k).child_keys for k in keys},
+        {k: graph.get(k).tags or {} for k in keys},
+        daily_tags,
+        current_tags,
+    )
+
+
+def downstream_keys(
+    graph, start: Iterable[AssetKey], daily_tags: Iterable[str], current_tags: Iterable[str] = ()
+) -> list[AssetKey]:
+    """Materializable assets at or downstream of ``start``, minus those left to the daily run."""
     reachable = closure(graph, start)
-    daily = closure(graph, [k for k in reachable if tags & set(graph.get(k).tags or {})])
+    daily = daily_keys(graph, daily_tags, current_tags)
     return sorted((k for k in reachable - daily if graph.get(k).is_materializable), key=lambda k: k.path)
-
-
-def daily_selection(tags: Iterable[str]) -> AssetSelection:
-    selection = AssetSelection.assets()
-    for tag in tags:
-        selection = selection | AssetSelection.tag(tag, "")
-    return selection.downstream()
 
 
 def daily_run_config(day, dbt_op: str) -> dict:
@@ -137,9 +175,13 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
     frequent_job = define_asset_job(
         FREQUENT_JOB,
         selection=(
-            AssetSelection.assets(*all_raw).downstream() - daily_selection(cfg.daily_tags)
+            AssetSelection.assets(*all_raw).downstream()
+            - AssetSelection.assets(*daily_keys(graph, cfg.daily_tags, cfg.current_tags))
         ).materializable(),
-        description="New landing files loaded, the models they feed rebuilt (daily-tagged models excluded).",
+        description=(
+            "New landing files loaded, the models they feed rebuilt; daily-tagged models (histories, tiers)"
+            " and what they feed are left to the daily run, except current-state models tagged current."
+        ),
         tags=cfg.run_tags,
     )
     daily_job = define_asset_job(
@@ -199,7 +241,7 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         start = [k for s in sources for k in raw[s]]
         return RunRequest(
             run_key=run_key(listing, fresh),
-            asset_selection=downstream_keys(graph, start, cfg.daily_tags),
+            asset_selection=downstream_keys(graph, start, cfg.daily_tags, cfg.current_tags),
             tags={"nurture/trigger": "landing", "nurture/new_files": str(len(fresh)), **cfg.run_tags},
         )
 

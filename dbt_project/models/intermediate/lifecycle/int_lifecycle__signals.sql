@@ -1,9 +1,17 @@
 {#-
     Lifecycle signals: each interaction of `fct_interactions` (up to the as-of date) matched with
     the rules of `seeds/lifecycle/lifecycle_signals.csv`. One row per interaction and signal.
+    The matching is kept incrementally in `int_lifecycle__signal_matches`; the contact (which a
+    merge may change) and the as-of filter are applied here.
 -#}
 
 with
+
+matches as (
+
+    select * from {{ ref('int_lifecycle__signal_matches') }}
+
+),
 
 interactions as (
 
@@ -12,18 +20,12 @@ interactions as (
 
 ),
 
-signal_rules as (
+final as (
 
-    select * from {{ ref('lifecycle_signals') }}
-
-),
-
-matched as (
-
-    select distinct
+    select
         interactions.interaction_id,
         interactions.contact_id,
-        signal_rules.signal,
+        matches.signal,
         interactions.occurred_at,
         cast(interactions.occurred_at as date) as signal_on,
         interactions.channel,
@@ -31,27 +33,9 @@ matched as (
         interactions.campaign_id,
         interactions.content_theme,
         interactions.value
-    from interactions
-    inner join signal_rules
-        on
-            (signal_rules.channel = '*' or signal_rules.channel = lower(interactions.channel))
-            and (
-                signal_rules.interaction_type = '*'
-                or signal_rules.interaction_type = lower(interactions.interaction_type)
-            )
-            and (signal_rules.source_type = '*' or signal_rules.source_type = lower(interactions.source_type))
-            and (
-                signal_rules.content_theme = '*'
-                or signal_rules.content_theme = lower(interactions.content_theme)
-            )
-            and (signal_rules.min_value is null or interactions.value >= signal_rules.min_value)
-            and (signal_rules.max_value is null or interactions.value <= signal_rules.max_value)
-
-),
-
-final as (
-
-    select * from matched
+    from matches
+    inner join interactions
+        on matches.interaction_id = interactions.interaction_id
 
 )
 

@@ -4,7 +4,12 @@
     as-of day, `occurred_on`), with the brand its source file belongs to (seed `scoring_brand_sources`: LIKE patterns on the
     file; the first pattern in alphabetical order of brand wins when several match; null when none).
     The patterns are matched once per distinct source file, not once per interaction.
+
+    A view on DuckDB: a copy of `fct_interactions` (all the events) written on every run cost more
+    than its two readers scanning `fct_interactions` (columns, with the as-of filter) themselves; a
+    table on Spark, as before.
 -#}
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
 
 with
 

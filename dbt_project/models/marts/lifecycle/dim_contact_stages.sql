@@ -1,21 +1,69 @@
 {#-
     One row per contact: its current lifecycle stage (as of the build date) and since when, with its
     qualification, maturity and persona.
+
+    The stage period is derived from the evaluations as `fct_contact_stage_history` derives its
+    periods (same rules, same rows), not read from it: the history is left to the daily run
+    (tag `daily`), the current stage is refreshed by every frequent run.
 -#}
 
 with
 
-history as (
+all_evaluations as (
 
-    select * from {{ ref('fct_contact_stage_history') }}
-    where is_current = true
+    select * from {{ ref('int_lifecycle__stage_evaluations') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('lifecycle_stages') }}
 
 ),
 
 evaluations as (
 
-    select * from {{ ref('int_lifecycle__stage_evaluations') }}
+    select * from all_evaluations
     where evaluated_on = {{ nurture_as_of() }}
+
+),
+
+compared as (
+
+    select
+        contact_id,
+        evaluated_on,
+        lifecycle_stage,
+        lag(lifecycle_stage) over (partition by contact_id order by evaluated_on) as previous_stage
+    from all_evaluations
+
+),
+
+-- The current stage period: the contact's last stage change.
+stage_periods as (
+
+    select
+        contact_id,
+        lifecycle_stage,
+        previous_stage,
+        evaluated_on as valid_from,
+        row_number() over (partition by contact_id order by evaluated_on desc) as recency
+    from compared
+    where previous_stage is null or previous_stage <> lifecycle_stage
+
+),
+
+history as (
+
+    select
+        stage_periods.contact_id,
+        stage_periods.lifecycle_stage,
+        stage_periods.previous_stage,
+        stage_periods.valid_from
+    from stage_periods
+    inner join stages
+        on stage_periods.lifecycle_stage = stages.lifecycle_stage
+    where stage_periods.recency = 1
 
 ),
 

@@ -46,9 +46,9 @@ orders as (
 
 ),
 
-touchpoints as (
+interactions as (
 
-    select * from {{ ref('int_contacts__touchpoints') }}
+    select * from {{ ref('fct_interactions') }}
 
 ),
 
@@ -100,19 +100,16 @@ contact_orders as (
 
 ),
 
--- When identity resolution leaves first/last seen empty, the contact's touchpoints give them.
+-- When identity resolution leaves first/last seen empty, the contact's touchpoints give them:
+-- its interactions (every attributed touchpoint, kept incrementally with its current contact).
 contact_activity as (
 
     select
-        record_contacts.contact_id,
-        min(touchpoints.occurred_at) as first_occurred_at,
-        max(touchpoints.occurred_at) as last_occurred_at
-    from record_contacts
-    inner join touchpoints
-        on
-            record_contacts.record_source = touchpoints.record_source
-            and record_contacts.record_id = touchpoints.record_id
-    group by record_contacts.contact_id
+        contact_id,
+        min(occurred_at) as first_occurred_at,
+        max(occurred_at) as last_occurred_at
+    from interactions
+    group by contact_id
 
 ),
 

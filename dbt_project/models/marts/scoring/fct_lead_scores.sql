@@ -3,7 +3,9 @@
     date. `score` is the sum of the contact's rows in `fct_score_ledger`; its band comes from the
     model's thresholds (`scoring_models`: hot at `hot_threshold` or more, warm at `warm_threshold` or
     more, else cold). `became_hot_at` and the trend come from `fct_lead_score_history` (within its
-    window).
+    window): its days before the as-of date, and the as-of day's band from the score here. The
+    history is left to the daily run (tag `daily`), this model is refreshed by the frequent runs
+    (tag `current`): between two daily runs it reads the history the last one built.
 -#}
 
 {%- set double = "double" -%}
@@ -47,6 +49,49 @@ ledger_totals as (
 
 ),
 
+current_bands as (
+
+    select
+        contact_models.contact_id,
+        contact_models.scoring_model,
+        case
+            when coalesce(ledger_totals.score, 0) >= scoring_models.hot_threshold then 'hot'
+            when coalesce(ledger_totals.score, 0) >= scoring_models.warm_threshold then 'warm'
+            else 'cold'
+        end as band
+    from contact_models
+    inner join scoring_models
+        on contact_models.scoring_model = scoring_models.scoring_model
+    left join ledger_totals
+        on
+            contact_models.contact_id = ledger_totals.contact_id
+            and contact_models.scoring_model = ledger_totals.scoring_model
+    where contact_models.first_active_on <= {{ nurture_as_of() }}
+
+),
+
+-- The history's days before the as-of date, and the as-of day as scored now.
+history_days as (
+
+    select
+        contact_id,
+        scoring_model,
+        score_date,
+        score,
+        band
+    from history
+    where score_date < {{ nurture_as_of() }}
+    union all
+    select
+        contact_id,
+        scoring_model,
+        cast({{ nurture_as_of() }} as date) as score_date,
+        cast(null as {{ double }}) as score,
+        band
+    from current_bands
+
+),
+
 history_with_previous as (
 
     select
@@ -56,7 +101,7 @@ history_with_previous as (
         score,
         band,
         lag(band) over (partition by contact_id, scoring_model order by score_date) as previous_band
-    from history
+    from history_days
 
 ),
 
