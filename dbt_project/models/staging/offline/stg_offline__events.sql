@@ -15,7 +15,7 @@ source as (
 deduplicated as (
 
     -- Events can be delivered twice: keep the first one loaded.
-    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+    {{ nurture_deduplicate_keyed('source', key=primary_key, order_by=first_loaded) | indent(4) }}
 
 ),
 
