@@ -5,7 +5,7 @@
 
 with
 
-source as (
+source as {{ nurture_not_materialized() }} (
 
     -- Only the rows loaded since the last run whose key is not staged yet (all rows on a full build).
     {{ nurture_unstaged_events(source_relation, primary_key) | indent(4) }}
