@@ -45,26 +45,36 @@ page_views as (
 
 ),
 
+-- the rules are matched once per distinct path, not once per page view: a site has a few hundred
+-- paths and millions of views, and a LIKE join cannot use a hash
+paths as (
+
+    select distinct normalized_path
+    from page_views
+    where normalized_path is not null
+
+),
+
 matched as (
 
     select
-        page_views.event_id,
+        paths.normalized_path,
         page_types.page_type,
         page_types.path_pattern,
         row_number() over (
-            partition by page_views.event_id
+            partition by paths.normalized_path
             order by page_types.priority
         ) as match_rank
-    from page_views
+    from paths
     inner join page_types
-        on page_views.normalized_path like page_types.path_pattern
+        on paths.normalized_path like page_types.path_pattern
 
 ),
 
 best_match as (
 
     select
-        event_id,
+        normalized_path,
         page_type,
         path_pattern
     from matched
@@ -90,7 +100,7 @@ final as (
         coalesce(best_match.page_type, 'other') as page_type
     from page_views
     left join best_match
-        on page_views.event_id = best_match.event_id
+        on page_views.normalized_path = best_match.normalized_path
 
 )
 

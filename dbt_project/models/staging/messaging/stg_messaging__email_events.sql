@@ -5,7 +5,7 @@
 
 with
 
-source as (
+source as {{ nurture_not_materialized() }} (
 
     -- Only the rows loaded since the last run whose key is not staged yet (all rows on a full build).
     {{ nurture_unstaged_events(source_relation, primary_key) | indent(4) }}
@@ -15,7 +15,7 @@ source as (
 deduplicated as (
 
     -- Events can be delivered twice: keep the first one loaded.
-    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+    {{ nurture_deduplicate_keyed('source', key=primary_key, order_by=first_loaded) | indent(4) }}
 
 ),
 

@@ -5,7 +5,7 @@
 
 with
 
-source as (
+source as {{ nurture_not_materialized() }} (
 
     -- Only the rows loaded since the last run whose key is not staged yet (all rows on a full build).
     {{ nurture_unstaged_events(source_relation, primary_key) | indent(4) }}
@@ -15,7 +15,7 @@ source as (
 deduplicated as (
 
     -- Events can be delivered twice: keep the first one loaded.
-    {{ nurture_deduplicate('source', partition_by=primary_key, order_by=first_loaded) | indent(4) }}
+    {{ nurture_deduplicate_keyed('source', key=primary_key, order_by=first_loaded) | indent(4) }}
 
 ),
 
@@ -31,14 +31,14 @@ final as (
         {{ nurture_to_utc('occurred_at') }} as occurred_at,
         {{ nurture_to_utc('sent_at') }} as sent_at,
         page_url,
-        coalesce(page_path, {{ nurture_url_path('page_url') }}) as page_path,
+        {{ nurture_url_path_unless('page_url', 'page_path') }} as page_path,
         page_title,
         page_referrer,
-        coalesce(utm_source, {{ nurture_url_param('page_url', 'utm_source') }}) as utm_source,
-        coalesce(utm_medium, {{ nurture_url_param('page_url', 'utm_medium') }}) as utm_medium,
-        coalesce(utm_campaign, {{ nurture_url_param('page_url', 'utm_campaign') }}) as utm_campaign,
-        coalesce(utm_content, {{ nurture_url_param('page_url', 'utm_content') }}) as utm_content,
-        coalesce(utm_term, {{ nurture_url_param('page_url', 'utm_term') }}) as utm_term,
+        {{ nurture_url_param_unless('page_url', 'utm_source', 'utm_source') }} as utm_source,
+        {{ nurture_url_param_unless('page_url', 'utm_medium', 'utm_medium') }} as utm_medium,
+        {{ nurture_url_param_unless('page_url', 'utm_campaign', 'utm_campaign') }} as utm_campaign,
+        {{ nurture_url_param_unless('page_url', 'utm_content', 'utm_content') }} as utm_content,
+        {{ nurture_url_param_unless('page_url', 'utm_term', 'utm_term') }} as utm_term,
         user_agent,
         device_type,
         locale,

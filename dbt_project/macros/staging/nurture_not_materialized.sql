@@ -1,0 +1,19 @@
+{#-
+    nurture_not_materialized()
+
+    Written between a CTE's name and its body (`source as {{ nurture_not_materialized() }} (`): the
+    CTE is inlined into each query that reads it instead of being computed once into a temporary
+    result. DuckDB materializes a CTE read more than once; for a plain scan of a wide raw table
+    (JSON payloads) that copy costs more than scanning the table again, each reader keeping only
+    the columns it needs. Spark and other engines inline CTEs anyway: nothing there.
+-#}
+{% macro nurture_not_materialized() -%}
+    {{ return(adapter.dispatch('nurture_not_materialized', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro duckdb__nurture_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro default__nurture_not_materialized() -%}
+{%- endmacro %}
