@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources import settings
+from sources.arrowpath import ArrowLoader, process_parquet
 from sources.catalog import FieldSpec, TableSpec
 from sources.normalize import InvalidValue, normalize_email, normalize_phone, phone_region
 from sources.readers import csv_record, jsonl_records, read
@@ -94,18 +95,32 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "off", "non")
 INT_KINDS = "('BIGINT', 'UBIGINT')"
 
 
-def enabled() -> bool:
-    return os.environ.get("NURTURE_LOAD_PATH", "rows").lower() == "columnar"
+LOAD_PATHS = ("auto", "rows", "columnar")
+
+
+def load_path() -> str:
+    """``NURTURE_LOAD_PATH``: ``auto`` (the default: the vectorised path for Parquet, the row path for
+    JSON lines and CSV), ``columnar`` (the fast paths for every format) or ``rows`` (the row path only)."""
+    value = os.environ.get("NURTURE_LOAD_PATH", "auto").strip().lower() or "auto"
+    if value not in LOAD_PATHS:
+        raise ValueError(f"NURTURE_LOAD_PATH must be one of {', '.join(LOAD_PATHS)}, got {value!r}")
+    return value
+
+
+def enabled(fmt: str = "jsonl") -> bool:
+    """Whether files of this format take a fast path."""
+    path = load_path()
+    return path == "columnar" or (path == "auto" and fmt == "parquet")
 
 
 def row_path_reason(spec: TableSpec, fmt: str) -> str | None:
     """Why a file of this table and format goes through the row path, or None when the fast path applies."""
-    if not enabled():
-        return "the columnar path is off (NURTURE_LOAD_PATH=columnar turns it on)"
-    if fmt not in ("jsonl", "csv"):
-        return f"{fmt} files are read by the row path"
+    if not enabled(fmt):
+        return f"the fast path for {fmt} files is off (NURTURE_LOAD_PATH=columnar turns it on)"
     if spec.children:
         return "a table with nested child tables"
+    if fmt == "parquet":
+        return None  # typed columns: sources.arrowpath
     for f in spec.fields:
         if f.values is not None and f.type != "string":
             return f"allowed values on a {f.type} field ({f.name})"
@@ -619,6 +634,15 @@ def process_file(
             count += batch.num_rows if name == spec.name else 0
             yield name, batch
         PATH_ROWS["row_path"] += count
+        return
+    if fmt == "parquet":
+        arrow = ArrowLoader(spec)
+        proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
+        try:
+            yield from process_parquet(arrow, proc, stream, small=SMALL_CHUNK_ROWS)
+        finally:
+            PATH_ROWS["fast"] += arrow.stats["fast"]
+            PATH_ROWS["row_path"] += arrow.stats["row_path"]
         return
     loader = ColumnarLoader(
         spec,
