@@ -24,11 +24,14 @@ two candidate columns of different types for one field is read by the row path w
 
 from __future__ import annotations
 
+import gc
+import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -106,7 +109,7 @@ def _edges_ok(arr: pa.Array) -> np.ndarray:
             values = arr.take(pa.array(check)).to_pylist()
             ok[check] = [v == v.strip() for v in values]
     if arr.null_count:
-        ok &= np.asarray(arr.is_valid())
+        ok &= np.array(arr.is_valid())
     return ok
 
 
@@ -128,8 +131,43 @@ def _by_distinct(
             good.append(False)
     idx = enc.indices
     values = pa.array(parsed, out_type).take(idx)
-    ok = np.asarray(pa.array(good, pa.bool_()).take(idx).fill_null(False))
+    ok = np.array(pa.array(good, pa.bool_()).take(idx).fill_null(False))
     return values, ok
+
+
+# ISO 8601 that ``datetime.fromisoformat`` (the row path) and Arrow's cast read alike: a date and a time
+# with optional seconds and up to 6 fractional digits, then Z, a +hh:mm offset or nothing (UTC). The day
+# of the month is checked apart (Arrow's cast fails a whole array on 30 February).
+ISO_TIMESTAMP = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_ZONE = r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _iso_timestamps(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(UTC timestamps, ok) for the values in the common ISO 8601 form; the others are not ok."""
+    n = len(col)
+    ok = np.array(pc.match_substring_regex(col, ISO_TIMESTAMP).fill_null(False))
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return pa.nulls(n, pa.timestamp("us", tz="UTC")), ok
+    sub = col.take(pa.array(idx))
+    year = np.array(pc.utf8_slice_codeunits(sub, 0, 4).cast(pa.int32()))
+    month = np.array(pc.utf8_slice_codeunits(sub, 5, 7).cast(pa.int32()))
+    day = np.array(pc.utf8_slice_codeunits(sub, 8, 10).cast(pa.int32()))
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    valid = (year > 0) & (day <= _DAYS[month]) & ((month != 2) | (day <= 28) | leap)
+    ok[idx[~valid]] = False
+    idx = idx[valid]
+    sub = col.take(pa.array(idx))
+    zoned = pc.match_substring_regex(sub, _ZONE)
+    text = pc.if_else(zoned, sub, pc.binary_join_element_wise(sub, pa.scalar("Z"), ""))
+    ts = pc.cast(text, pa.timestamp("us", tz="UTC"))
+    out = np.zeros(n, dtype=np.int64)
+    out[idx] = np.array(ts.cast(pa.int64()))
+    return pa.array(out, pa.int64()).cast(pa.timestamp("us", tz="UTC")), ok
 
 
 def _null_or(ok: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -166,14 +204,22 @@ class ArrowLoader:
         if not cands:
             return pa.nulls(n, target), np.ones(n, bool), np.zeros(n, bool)
         typ = batch.schema.field(cands[0]).type
-        if _is_string(typ):
-            col = self._string_candidates(batch, cands)
-            present = np.asarray(col.is_valid())
+        col = self._string_candidates(batch, cands) if _is_string(typ) else batch.column(cands[0])
+        return self.column(f, col)
+
+    def column(self, f: FieldSpec, col: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        """(value, ok, present) of one field from its column (nulls where the record has no value)."""
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        present = np.array(col.is_valid())
+        if _is_string(col.type):
             value, ok = self._from_string(f, col)
-            return value, _null_or(ok, present), present
-        col = batch.column(cands[0])
-        present = np.asarray(col.is_valid())
-        value, ok = self._from_typed(f, col, n)
+        elif pa.types.is_null(col.type):
+            return pa.nulls(len(col), ARROW[f.type]), np.ones(len(col), bool), present
+        else:
+            value, ok = self._from_typed(f, col, len(col))
+        if not present.all():  # no value in the record: null, whatever the conversion left there
+            value = pc.if_else(pa.array(present), value, pa.scalar(None, value.type))
         return value, _null_or(ok, present), present
 
     def _from_string(self, f: FieldSpec, col: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -182,10 +228,10 @@ class ArrowLoader:
             ok = _edges_ok(col)
             value = col
             if f.lower:
-                ok &= np.asarray(pc.string_is_ascii(col).fill_null(False))
+                ok &= np.array(pc.string_is_ascii(col).fill_null(False))
                 value = pc.ascii_lower(col)
             if f.values is not None:
-                ok &= np.asarray(pc.is_in(value, value_set=pa.array(sorted(f.values))).fill_null(False))
+                ok &= np.array(pc.is_in(value, value_set=pa.array(sorted(f.values))).fill_null(False))
             return value, ok
         if t == "email":
             fn = normalize_email
@@ -197,7 +243,15 @@ class ArrowLoader:
         elif t == "json":
             fn = to_json_text
         elif t == "timestamp":
-            fn = parse_timestamp
+            value, ok = _iso_timestamps(col)
+            rest = np.flatnonzero(~ok & np.array(col.is_valid()))
+            if len(rest):  # other forms: the row path's parser, once per distinct value
+                other, other_ok = _by_distinct(col.take(pa.array(rest)), parse_timestamp, ARROW[t])
+                merged = np.array(value.cast(pa.int64()).fill_null(0))
+                merged[rest] = np.array(other.cast(pa.int64()).fill_null(0))
+                ok[rest] = other_ok
+                value = pa.array(merged, pa.int64()).cast(ARROW[t])
+            return value, ok
         elif t == "date":
             fn = parse_date
         elif t == "number":
@@ -224,9 +278,9 @@ class ArrowLoader:
                     return none
             if typ in _INTS or typ == pa.uint64():
                 v = col.cast(pa.int64(), safe=False)
-                ok = np.asarray(pc.and_(pc.greater_equal(v, 0), pc.less(v, MAX_EPOCH_MS)).fill_null(False))
+                ok = np.array(pc.and_(pc.greater_equal(v, 0), pc.less(v, MAX_EPOCH_MS)).fill_null(False))
                 if typ == pa.uint64():
-                    ok &= np.asarray(pc.less_equal(col, 2**63 - 1).fill_null(False))
+                    ok &= np.array(pc.less_equal(col, 2**63 - 1).fill_null(False))
                 safe = pc.if_else(pa.array(ok), v, 0)
                 us = pc.if_else(
                     pc.less(safe, EPOCH_MS_FROM), pc.multiply(safe, 1_000_000), pc.multiply(safe, 1000)
@@ -241,7 +295,7 @@ class ArrowLoader:
             if typ in _INTS:
                 return col.cast(pa.int64()), np.ones(n, bool)
             if typ == pa.uint64():
-                ok = np.asarray(pc.less_equal(col, 2**63 - 1).fill_null(False))
+                ok = np.array(pc.less_equal(col, 2**63 - 1).fill_null(False))
                 return pc.if_else(pa.array(ok), col, 0).cast(pa.int64()), ok
             return none
         if t == "number":
@@ -255,14 +309,29 @@ class ArrowLoader:
         return none  # a string, email, phone or json field given a non-string column: the row path
 
     # -- one batch ---------------------------------------------------------------------------------
-    def batch(self, batch: pa.RecordBatch) -> tuple[list[pa.Array], list[int]]:
-        """(the typed field values of every row, indexes of the rows the row path must read)."""
+    def batch(self, batch: pa.RecordBatch) -> tuple[list[pa.Array], np.ndarray]:
+        """(the typed field values of every row, True where the row takes the fast path)."""
         n = batch.num_rows
-        fast = np.ones(n, bool)
+        doubt = np.zeros(n, bool)
+        for name in batch.schema.names:
+            if name not in self.known_keys:  # a value there: _extra and a warning, the row path's job
+                col = batch.column(name)
+                has = np.array(col.is_valid())
+                if _is_string(col.type):
+                    has &= np.array(pc.not_equal(col, "").fill_null(False))
+                doubt |= has
+        return self.check([self.field(f, batch) for f in self.spec.fields], doubt)
+
+    def check(
+        self, fields: list[tuple[pa.Array, np.ndarray, np.ndarray]], doubt: np.ndarray
+    ) -> tuple[list[pa.Array], np.ndarray]:
+        """Every field's (value, ok, present) -> (values, fast): a row is fast when every field is ok,
+        the required ones present, and it is not in doubt for another reason."""
+        n = len(doubt)
+        fast = ~doubt
         values = []
         present: dict[str, np.ndarray] = {}
-        for f in self.spec.fields:
-            value, ok, has = self.field(f, batch)
+        for f, (value, ok, has) in zip(self.spec.fields, fields, strict=True):
             fast &= ok
             if f.required:
                 fast &= has
@@ -273,13 +342,6 @@ class ArrowLoader:
             for name in self.spec.require_one_of:
                 one |= present[name]
             fast &= one
-        for name in batch.schema.names:
-            if name not in self.known_keys:  # a value there: _extra and a warning, the row path's job
-                col = batch.column(name)
-                has = np.asarray(col.is_valid())
-                if _is_string(col.type):
-                    has &= np.asarray(pc.not_equal(col, "").fill_null(False))
-                fast &= ~has
         return values, fast
 
     def typed(
@@ -290,9 +352,9 @@ class ArrowLoader:
         cols = [pc.filter(v, mask).cast(field.type) for v, field in zip(values, self.schema, strict=False)]
         m = int(fast.sum())
         cols += [
-            pa.array([file] * m, pa.string()),
+            pa.repeat(pa.scalar(file, pa.string()), m),
             pa.array(lines[fast], pa.int64()),
-            pa.array([loaded_at] * m, pa.timestamp("us", tz="UTC")),
+            pa.repeat(pa.scalar(loaded_at, pa.timestamp("us", tz="UTC")), m),
             pa.nulls(m, pa.string()),
         ]
         return pa.Table.from_arrays(cols, schema=self.schema)
@@ -352,3 +414,177 @@ def _out(loader: ArrowLoader, proc: TableProcessor, typed: pa.Table | None) -> I
             batch = batch.sort_by("_line")
         yield loader.spec.name, batch
     yield from proc.flush(final=True)
+
+
+# -- JSON lines ------------------------------------------------------------------------------------
+JSON_BATCH_LINES = 65_536
+
+
+def compile_known_extractor(spec: TableSpec) -> Callable[[dict], tuple]:
+    """The row path's extractor (``rows.compile_extractor``) for records whose keys the catalog all knows:
+    such a record has no flat key with a dot in it, so a dotted path only reaches into nested objects,
+    and each nested object is looked up once for all the paths through it. Returns one tuple per
+    record."""
+    code = ["def extract(r):", "    get = r.get"]
+    names: dict[tuple[str, ...], str] = {}
+
+    def node(keys: tuple[str, ...]) -> str:
+        """The variable holding the object at ``keys`` (None unless it is a dict)."""
+        if keys in names:
+            return names[keys]
+        parent = "r" if len(keys) == 1 else node(keys[:-1])
+        name = names[keys] = f"n{len(names)}"
+        code.append(f"    {name} = {parent}.get({keys[-1]!r}) if {parent} is not None else None")
+        code.append(f"    if {name}.__class__ is not dict: {name} = None")
+        return name
+
+    for i, f in enumerate(spec.fields):
+        first = True
+        for path in f.lookup_paths:
+            keys = tuple(path.split("."))
+            expr = f"get({keys[0]!r})"
+            if len(keys) > 1:
+                parent = node(keys[:-1])
+                expr = f"({parent}.get({keys[-1]!r}) if {parent} is not None else None)"
+            if first:
+                code.append(f"    v{i} = {expr}")
+                first = False
+            else:
+                code.append(f"    if v{i} is None or v{i} == '': v{i} = {expr}")
+    values = ", ".join(f"None if v{i} == '' else v{i}" for i in range(len(spec.fields)))
+    code.append(f"    return ({values},)")
+    namespace: dict = {}
+    exec("\n".join(code), namespace)  # noqa: S102 - the code is built from the catalog, not from data
+    return namespace["extract"]
+
+
+def _not_of(col: pa.Array, vals: list | tuple) -> np.ndarray:
+    """True where Arrow's inferred column type changed a value's kind: a boolean among numbers, or a
+    number among booleans (the row path treats them apart)."""
+    if pa.types.is_boolean(col.type):
+        return np.fromiter((v is not None and v.__class__ is not bool for v in vals), bool, len(vals))
+    return np.fromiter((v.__class__ is bool for v in vals), bool, len(vals))
+
+
+def _json_column(
+    loader: ArrowLoader, f: FieldSpec, vals: tuple, doubt: np.ndarray
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """(value, ok, present) of one field from its raw values (as the row path extracts them): a column
+    of strings, or of one type Arrow infers (integers, numbers, booleans), or both (strings apart from
+    the rest, e.g. epoch seconds and a few ISO strings). Values Arrow cannot type mark their rows as
+    doubtful (the row path reads them)."""
+    try:
+        return loader.column(f, pa.array(vals, pa.string()))
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    try:
+        col = pa.array(vals)
+        if not (_is_string(col.type) or _nested(col.type)):
+            doubt |= _not_of(col, vals)
+            return loader.column(f, col)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        pass
+    is_str = np.fromiter((v.__class__ is str for v in vals), bool, len(vals))
+    text = loader.column(f, pa.array([v if v.__class__ is str else None for v in vals], pa.string()))
+    rest = [None if v.__class__ is str else v for v in vals]
+    try:
+        col = pa.array(rest)
+        if _is_string(col.type) or _nested(col.type):
+            raise pa.ArrowInvalid("not a plain type")
+        doubt |= _not_of(col, rest)
+        other = loader.column(f, col)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        doubt |= np.fromiter((v is not None for v in rest), bool, len(rest))
+        return text
+    value = pc.if_else(pa.array(is_str), text[0], other[0].cast(text[0].type))
+    return value, text[1] & other[1], text[2] | other[2]
+
+
+def _json_text_column(vals: tuple, doubt: np.ndarray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """A ``json`` field: the row path's own ``to_json_text`` on each value (right by construction)."""
+    out = []
+    for i, v in enumerate(vals):
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(to_json_text(v))
+        except InvalidValue:
+            out.append(None)
+            doubt[i] = True
+    col = pa.array(out, pa.string())
+    return col, np.ones(len(vals), bool), np.array(col.is_valid())
+
+
+def process_jsonl(
+    loader: ArrowLoader, proc: TableProcessor, stream: IO[bytes], *, batch_lines: int = JSON_BATCH_LINES
+) -> Iterator[tuple[str, pa.Table]]:
+    """A JSON lines file through the vectorised path: each line parsed by the row path's parser
+    (orjson), each field's value taken by the row path's extractor, then the checks of ``ArrowLoader``
+    on whole columns. Lines that do not parse, that are not an object, that hold a key the catalog does
+    not know, or that any check doubts go to ``proc`` with their line numbers, in line order."""
+    from sources.readers import jsonl_records
+
+    extract = compile_known_extractor(loader.spec)
+    known = frozenset(loader.known_keys)
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    lines = iter(stream)
+    number = 0
+    while True:
+        rows: list[list] = []
+        records: list[dict] = []
+        numbers: list[int] = []
+        rejected: list[tuple[int, bytes]] = []  # lines the row path reads from their bytes
+        # A batch keeps its records (for the rows the row path must read): with the cyclic garbage
+        # collector on, each new dict would make it scan them all again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for raw in itertools.islice(lines, batch_lines):
+                number += 1
+                text = raw.strip()
+                if not text:
+                    continue
+                try:
+                    record = loads(text)
+                except decode_error:
+                    rejected.append((number, raw))
+                    continue
+                if record.__class__ is not dict or not record.keys() <= known:
+                    rejected.append((number, raw))
+                    continue
+                rows.append(extract(record))
+                records.append(record)
+                numbers.append(number)
+            columns = list(zip(*rows, strict=True))
+        finally:
+            if collecting:
+                gc.enable()
+        if not rows and not rejected:
+            return
+        n = len(rows)
+        slow: list[tuple[int, object]] = [(num, raw) for num, raw in rejected]
+        typed = None
+        if n:
+            doubt = np.zeros(n, bool)
+            fields = []
+            for f, vals in zip(loader.spec.fields, columns, strict=True):
+                if f.type == "json":
+                    fields.append(_json_text_column(vals, doubt))
+                else:
+                    fields.append(_json_column(loader, f, vals, doubt))
+            values, fast = loader.check(fields, doubt)
+            line_numbers = np.array(numbers, dtype=np.int64)
+            slow += [(numbers[i], records[i]) for i in np.flatnonzero(~fast).tolist()]
+            if fast.any():
+                typed = loader.typed(values, fast, line_numbers, proc.file, proc.loaded_at)
+                loader.stats["fast"] += typed.num_rows
+        slow.sort(key=lambda p: p[0])
+        for num, item in slow:
+            if isinstance(item, bytes):
+                for line, record in jsonl_records(num, item):
+                    proc.add(line, record)
+            else:
+                proc.add(num, item)
+        loader.stats["row_path"] += proc.pending
+        yield from _out(loader, proc, typed)

@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 
 from sources import settings
 from sources.arrowpath import ArrowLoader, process_parquet
+from sources.arrowpath import process_jsonl as process_arrow_jsonl
 from sources.catalog import FieldSpec, TableSpec
 from sources.normalize import InvalidValue, normalize_email, normalize_phone, phone_region
 from sources.readers import csv_record, jsonl_records, read
@@ -635,11 +636,14 @@ def process_file(
             yield name, batch
         PATH_ROWS["row_path"] += count
         return
-    if fmt == "parquet":
+    if fmt in ("parquet", "jsonl"):
         arrow = ArrowLoader(spec)
         proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
         try:
-            yield from process_parquet(arrow, proc, stream, small=SMALL_CHUNK_ROWS)
+            if fmt == "parquet":
+                yield from process_parquet(arrow, proc, stream, small=SMALL_CHUNK_ROWS)
+            else:
+                yield from process_arrow_jsonl(arrow, proc, stream)
         finally:
             PATH_ROWS["fast"] += arrow.stats["fast"]
             PATH_ROWS["row_path"] += arrow.stats["row_path"]

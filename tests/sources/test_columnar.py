@@ -357,14 +357,16 @@ def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
 
 
 def test_distinct_emails_are_normalised_once(monkeypatch):
+    from sources import arrowpath
+
     calls = []
-    real = columnar.normalize_email
+    real = arrowpath.normalize_email
 
     def counting(value):
         calls.append(value)
         return real(value)
 
-    monkeypatch.setattr(columnar, "normalize_email", counting)
+    monkeypatch.setattr(arrowpath, "normalize_email", counting)
     spec = _spec("email")
     data = b"".join(b'{"id":"r%d","v":"%s"}\n' % (i, [b"A@B.COM", b"c@d.com"][i % 2]) for i in range(1000))
     out = [b for name, b in process_file(spec, io.BytesIO(data), "jsonl", file="f", loaded_at=LOADED_AT)]
