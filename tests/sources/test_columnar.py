@@ -14,7 +14,7 @@ import pytest
 
 from sources import columnar, parallel
 from sources.catalog import FieldSpec, TableSpec
-from sources.columnar import PY_SPACE, ColumnarLoader, process_file
+from sources.columnar import PY_SPACE, process_file
 from sources.demo import sim
 from sources.demo.generator import generate
 from sources.demo.writers import MessRates
@@ -335,8 +335,11 @@ def test_each_value_gives_what_the_row_path_gives(ftype, fmt):
 
 
 def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
+    from sources.arrowpath import ArrowLoader
+    from sources.arrowpath import process_jsonl as arrow_jsonl
+    from sources.rows import TableProcessor
+
     spec = _spec("timestamp")
-    loader = ColumnarLoader(spec)
     lines = [
         b'{"id":"a","v":"2026-01-01T10:00:00+02:00"}\n',
         b'{"id":"b","v":1767261600}\n',
@@ -345,15 +348,26 @@ def test_values_the_fast_path_takes_are_typed_and_the_rest_are_sent_back():
         b'{"id":"d"\n',
         b'{"id":"e","v":null,"other":1}\n',
     ]
-    fast, slow = loader.json_chunk(columnar._split_lines(b"".join(lines)), 10)
-    typed = loader.typed(fast, "f", LOADED_AT)
-    assert typed.column("id").to_pylist() == ["a", "b"]
+    loader = ArrowLoader(spec)
+    proc = TableProcessor(spec, file="f", loaded_at=LOADED_AT)
+    out = dict(arrow_jsonl(loader, proc, io.BytesIO(b"".join(lines))))
+    typed = out["t"]  # the fast rows, then the row path's
+    assert typed.column("id").to_pylist() == ["a", "b", "e"]
     assert typed.column("v").to_pylist() == [
         datetime(2026, 1, 1, 8, tzinfo=UTC),
         datetime(2026, 1, 1, 10, tzinfo=UTC),
+        None,
     ]
-    assert typed.column("_line").to_pylist() == [10, 11]
-    assert slow == [2, 4, 5]  # the bad timestamp, the malformed line, the unknown column; not the blank line
+    assert typed.column("_line").to_pylist() == [1, 2, 6]
+    assert typed.column("_extra").to_pylist() == [None, None, '{"other":1}']
+    assert loader.stats == {"fast": 2, "row_path": 1}
+    # the bad timestamp, the malformed line, the unknown column (a warning); not the blank line
+    quarantine = out["quarantine"].to_pylist()
+    assert [(q["line"], q["disposition"]) for q in quarantine] == [
+        (3, "rejected"),
+        (5, "rejected"),
+        (6, "warning"),
+    ]
 
 
 def test_distinct_emails_are_normalised_once(monkeypatch):
@@ -394,9 +408,10 @@ def test_row_path_reasons(monkeypatch):
     assert "child" in columnar.row_path_reason(table("orders"), "parquet")
     monkeypatch.setenv("NURTURE_LOAD_PATH", "rows")
     assert "parquet" in columnar.row_path_reason(_spec("string"), "parquet")
-    monkeypatch.delenv("NURTURE_LOAD_PATH")  # the default: Parquet fast, JSON lines and CSV by rows
+    monkeypatch.delenv("NURTURE_LOAD_PATH")  # the default: Parquet and JSON lines fast, CSV by rows
     assert columnar.row_path_reason(_spec("string"), "parquet") is None
-    assert "jsonl" in columnar.row_path_reason(_spec("string"), "jsonl")
+    assert columnar.row_path_reason(_spec("string"), "jsonl") is None
+    assert "csv" in columnar.row_path_reason(_spec("string"), "csv")
     monkeypatch.setenv("NURTURE_LOAD_PATH", "fast")
     with pytest.raises(ValueError, match="NURTURE_LOAD_PATH"):
         columnar.row_path_reason(_spec("string"), "parquet")
