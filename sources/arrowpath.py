@@ -280,7 +280,7 @@ class ArrowLoader:
                 v = col.cast(pa.int64(), safe=False)
                 ok = np.array(pc.and_(pc.greater_equal(v, 0), pc.less(v, MAX_EPOCH_MS)).fill_null(False))
                 if typ == pa.uint64():
-                    ok &= np.array(pc.less_equal(col, 2**63 - 1).fill_null(False))
+                    ok &= np.array(pc.less_equal(col, pa.scalar(2**63 - 1, pa.uint64())).fill_null(False))
                 safe = pc.if_else(pa.array(ok), v, 0)
                 us = pc.if_else(
                     pc.less(safe, EPOCH_MS_FROM), pc.multiply(safe, 1_000_000), pc.multiply(safe, 1000)
@@ -295,8 +295,8 @@ class ArrowLoader:
             if typ in _INTS:
                 return col.cast(pa.int64()), np.ones(n, bool)
             if typ == pa.uint64():
-                ok = np.array(pc.less_equal(col, 2**63 - 1).fill_null(False))
-                return pc.if_else(pa.array(ok), col, 0).cast(pa.int64()), ok
+                ok = np.array(pc.less_equal(col, pa.scalar(2**63 - 1, pa.uint64())).fill_null(False))
+                return pc.if_else(pa.array(ok), col, pa.scalar(0, pa.uint64())).cast(pa.int64()), ok
             return none
         if t == "number":
             if typ in _INTS or typ in _FLOATS or typ == pa.uint64():
