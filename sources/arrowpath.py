@@ -417,7 +417,7 @@ def _out(loader: ArrowLoader, proc: TableProcessor, typed: pa.Table | None) -> I
 
 
 # -- JSON lines ------------------------------------------------------------------------------------
-JSON_BATCH_LINES = 65_536
+JSON_BATCH_LINES = 32_768
 
 
 def compile_known_extractor(spec: TableSpec) -> Callable[[dict], tuple]:
@@ -532,11 +532,11 @@ def process_jsonl(
     number = 0
     while True:
         rows: list[list] = []
-        records: list[dict] = []
+        raws: list[bytes] = []  # the lines of the rows, read again by the row path where in doubt
         numbers: list[int] = []
         rejected: list[tuple[int, bytes]] = []  # lines the row path reads from their bytes
-        # A batch keeps its records (for the rows the row path must read): with the cyclic garbage
-        # collector on, each new dict would make it scan them all again and again.
+        # The extracted values of a batch stay in memory: with the cyclic garbage collector on, each
+        # new record would make it scan them all again and again.
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -554,7 +554,7 @@ def process_jsonl(
                     rejected.append((number, raw))
                     continue
                 rows.append(extract(record))
-                records.append(record)
+                raws.append(raw)
                 numbers.append(number)
             columns = list(zip(*rows, strict=True))
         finally:
@@ -563,7 +563,7 @@ def process_jsonl(
         if not rows and not rejected:
             return
         n = len(rows)
-        slow: list[tuple[int, object]] = [(num, raw) for num, raw in rejected]
+        slow = rejected
         typed = None
         if n:
             doubt = np.zeros(n, bool)
@@ -575,16 +575,13 @@ def process_jsonl(
                     fields.append(_json_column(loader, f, vals, doubt))
             values, fast = loader.check(fields, doubt)
             line_numbers = np.array(numbers, dtype=np.int64)
-            slow += [(numbers[i], records[i]) for i in np.flatnonzero(~fast).tolist()]
+            slow += [(numbers[i], raws[i]) for i in np.flatnonzero(~fast).tolist()]
             if fast.any():
                 typed = loader.typed(values, fast, line_numbers, proc.file, proc.loaded_at)
                 loader.stats["fast"] += typed.num_rows
         slow.sort(key=lambda p: p[0])
-        for num, item in slow:
-            if isinstance(item, bytes):
-                for line, record in jsonl_records(num, item):
-                    proc.add(line, record)
-            else:
-                proc.add(num, item)
+        for num, raw in slow:
+            for line, record in jsonl_records(num, raw):
+                proc.add(line, record)
         loader.stats["row_path"] += proc.pending
         yield from _out(loader, proc, typed)
