@@ -262,7 +262,7 @@ class TableWriter:
         self._dup = 1.0 - self.rates.duplicate
         self._seq = 0
         self._in_file = 0
-        self._fh: BinaryIO | None = None
+        self._fh: BinaryIO | ParquetSink | None = None
         self._zip: Any = None
         self._buf: list[bytes] = []  # encoded lines not yet written (at most FLUSH_LINES)
         self._deferred: list[bytes] = []
@@ -291,13 +291,7 @@ class TableWriter:
         self._seq += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.brand}-{self.tag}{self._seq:05d}.{self.fmt}"
-        if self._parquet is not None:
-            self._parquet.open(path)
-            self._fh = path  # type: ignore[assignment]  # open: the sink writes the file
-            self._in_file = 0
-            self.stats.files.append(path)
-            return
-        self._fh = path.open("wb")
+        self._fh = self._parquet.open(path) if self._parquet is not None else path.open("wb")
         self._zip = zlib.compressobj(1, zlib.DEFLATED, 31) if self.fmt.endswith(".gz") else None
         self._in_file = 0
         self.stats.files.append(path)
@@ -306,9 +300,6 @@ class TableWriter:
 
     def _write(self, data: bytes) -> None:
         assert self._fh is not None
-        if self._parquet is not None:
-            self._parquet.write(data)
-            return
         self._fh.write(self._zip.compress(data) if self._zip is not None else data)
 
     def _flush(self) -> None:
@@ -320,10 +311,6 @@ class TableWriter:
         if self._fh is None:
             return
         self._flush()
-        if self._parquet is not None:
-            self._parquet.close()
-            self._fh = None
-            return
         if self._zip is not None:
             self._fh.write(self._zip.flush())
         self._fh.close()
@@ -453,8 +440,10 @@ class ParquetSink:
         self._columns: list[list] = [[] for _ in fields]
         self._writer: pq.ParquetWriter | None = None
 
-    def open(self, path: Path) -> None:
+    def open(self, path: Path) -> ParquetSink:
+        """Start a file; the sink is then written and closed as the writer's open file."""
         self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        return self
 
     def write(self, data: bytes) -> None:
         n = len(self.spec.fields)
