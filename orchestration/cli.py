@@ -45,6 +45,26 @@ EndOpt = Annotated[
 ]
 
 
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="How to write the JSON-lines event tables: jsonl or parquet (default NURTURE_EVENT_FORMAT, "
+        "else jsonl).",
+    ),
+]
+
+
+def _event_format(fmt: str | None) -> None:
+    """``--format``: passed to the generator (and to the benchmark's) through NURTURE_EVENT_FORMAT."""
+    if fmt is not None:
+        os.environ["NURTURE_EVENT_FORMAT"] = fmt
+    try:
+        settings.event_format()
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _generate(events, contacts, seed, end_date, landing: Path):
     """The generator replaces the files it wrote before and leaves any other landing file alone."""
     from sources.demo.generator import generate as run_generator
@@ -66,12 +86,14 @@ def generate(
     seed: SeedOpt = 42,
     end_date: EndOpt = None,
     out: Annotated[Path | None, typer.Option(help="Landing folder to write (default data/landing).")] = None,
+    fmt: FormatOpt = None,
 ) -> None:
     """Write seeded demo data (a B2B and a B2C brand, with the mess of real data) to the landing folder.
 
     Also writes the ground truth of who is who to data/truth/, for identity-resolution tests.
     """
     _setup()
+    _event_format(fmt)
     landing = out or Path(settings.landing_location())
     result = _generate(events, contacts, seed, end_date, landing)
     typer.echo(
@@ -332,6 +354,7 @@ def bench(
             "built incrementally; prints full against incremental seconds."
         ),
     ] = None,
+    fmt: FormatOpt = None,
 ) -> None:
     """Benchmark: generate N events, load and build them; seconds, rows/s and peak memory per stage,
     and how each stage's time grows between sizes. Builds run as the scheduled runs do: models and
@@ -344,6 +367,7 @@ def bench(
     if incremental is not None and not 0 < incremental <= 1:
         raise _fail(f"--incremental is a share of the events, above 0 and at most 1: got {incremental}")
     _setup()
+    _event_format(fmt)
     run_benchmark(
         events=events or [1_000_000],
         seed=seed,

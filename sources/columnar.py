@@ -1,41 +1,34 @@
-"""The columnar path of the loader: whole chunks of a file validated and typed at once in DuckDB.
+"""The loader's choice of path for each landing file, and the columnar path for CSV files.
 
-The row path (``sources.rows``) turns each record into Python objects and checks it field by field.
-Here a chunk of a file (about 64 MB of JSON lines, or 100,000 CSV records) becomes one Arrow array of
-lines (JSON lines: one parse for the keys, one ``json_transform`` for the values) or one Arrow array
-per column (CSV, read by the standard library so line numbers and quoting are the row path's), and
-DuckDB queries check every field's type, required fields, allowed values, timestamps and dates, and
-cast it. Emails and phones are the only values that need Python (email-validator, phonenumbers): the
-DISTINCT values of a chunk are normalised once each with the functions of ``sources.normalize`` and
-joined back.
+``process_file`` is what the loader (and each validation worker) runs on a file. By
+``NURTURE_LOAD_PATH``:
 
-The query is written to be certain rather than clever: a row takes the fast path only when every
-check proves that the row path would load it unchanged and without a word (no rejection, no warning,
-no ``_extra``). Every other row - malformed JSON, a bad value, a missing required field, an unknown
-column, an invalid optional email, a timestamp in an unusual format, JSON the two parsers might read
-differently - is handed with its physical line number to the row path (``rows.TableProcessor``),
-which produces exactly the quarantine rows and values it always has. An entity's batch is put back in
-line order; an event batch holds the fast rows, then the others.
+* ``auto`` (the default): JSON lines and Parquet files take the vectorised path of
+  ``sources.arrowpath`` (checks on whole Arrow columns), CSV files the row path (``sources.rows``);
+* ``columnar``: CSV files too take a fast path, the one in this module (below);
+* ``rows``: every file takes the row path.
 
-When the row path reads instead (``row_path_reason``): Parquet files, tables with nested child
-tables (``orders`` and their ``lines``), fields with a list of allowed values on a type other than
-string, a chunk that is not valid UTF-8, and files or chunks under ``SMALL_CHUNK_ROWS`` lines.
-It is opt-in: ``NURTURE_LOAD_PATH=columnar`` turns it on. It gives the same tables as the row path but
-is not cheaper where it matters: in CPU seconds, about 44 µs a row of the demo's web events against the
-row path's 34 (the per-field checks on 23 nested fields cost more than Python's), about 20% less on the
-flat email events. dlt is not the bottleneck on either path (Arrow batches: normalize imports the
-Parquet files as they are, the load is a COPY); the loader's speed-up comes from validating files in
-worker processes (``sources.parallel``), whichever path each worker takes.
+Whatever the path, the raw tables and the quarantine are the row path's: a fast path only takes a row
+when its checks prove the row path would load it unchanged and without a word; every other row goes
+with its line number to the row path (``rows.TableProcessor``). Tables with nested child tables
+(``orders`` and their ``lines``) always take the row path.
 
-Memory is bounded: a file is read in chunks of ``CHUNK_BYTES``, each chunk is processed and yielded
-before the next is read, and DuckDB runs in memory with a memory limit (spilling to a temp folder).
+The CSV columnar path: the standard library reads the records (line numbers, quoting and column
+counts exactly as the row path), 100,000 at a time, and one DuckDB query checks every field's type,
+required fields, allowed values, timestamps and dates and casts them; emails and phones go through
+Python once per distinct value of the chunk. Fields with a list of allowed values on a type other than
+string, and files or chunks under ``SMALL_CHUNK_ROWS`` records, take the row path. This path once read
+JSON lines too (one ``json_keys`` parse, one ``json_transform``, then per-field path extraction and
+checks in SQL): at about 44 µs a row of web events in CPU it cost more than the row path (34 µs), the
+per-row JSON work and the 23 per-field checks each costing more in DuckDB than in Python, so JSON
+lines moved to ``sources.arrowpath``. Memory is bounded: DuckDB runs in memory with a memory limit
+(spilling to a temp folder).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,12 +41,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sources import settings
+from sources.arrowpath import ArrowLoader, process_jsonl, process_parquet
 from sources.catalog import FieldSpec, TableSpec
 from sources.normalize import InvalidValue, normalize_email, normalize_phone, phone_region
-from sources.readers import csv_record, jsonl_records, read
+from sources.readers import csv_record, read
 from sources.rows import TableProcessor, arrow_schema, process_records
 
-CHUNK_BYTES = 64 * 1024 * 1024  # decompressed bytes of JSON lines per chunk
 CSV_CHUNK_ROWS = 100_000
 # A chunk (a file) of fewer lines goes through the row path: a query costs more than it saves there.
 SMALL_CHUNK_ROWS = int(os.environ.get("NURTURE_COLUMNAR_MIN_ROWS", "5000"))
@@ -94,18 +87,33 @@ FALSE_WORDS = ("false", "f", "no", "n", "0", "off", "non")
 INT_KINDS = "('BIGINT', 'UBIGINT')"
 
 
-def enabled() -> bool:
-    return os.environ.get("NURTURE_LOAD_PATH", "rows").lower() == "columnar"
+LOAD_PATHS = ("auto", "rows", "columnar")
+
+
+def load_path() -> str:
+    """``NURTURE_LOAD_PATH``: ``auto`` (the default: the vectorised path for Parquet and JSON lines, the
+    row path for CSV), ``columnar`` (the fast paths for every format: CSV through DuckDB) or ``rows``
+    (the row path only)."""
+    value = os.environ.get("NURTURE_LOAD_PATH", "auto").strip().lower() or "auto"
+    if value not in LOAD_PATHS:
+        raise ValueError(f"NURTURE_LOAD_PATH must be one of {', '.join(LOAD_PATHS)}, got {value!r}")
+    return value
+
+
+def enabled(fmt: str = "jsonl") -> bool:
+    """Whether files of this format take a fast path."""
+    path = load_path()
+    return path == "columnar" or (path == "auto" and fmt in ("parquet", "jsonl"))
 
 
 def row_path_reason(spec: TableSpec, fmt: str) -> str | None:
     """Why a file of this table and format goes through the row path, or None when the fast path applies."""
-    if not enabled():
-        return "the columnar path is off (NURTURE_LOAD_PATH=columnar turns it on)"
-    if fmt not in ("jsonl", "csv"):
-        return f"{fmt} files are read by the row path"
+    if not enabled(fmt):
+        return f"the fast path for {fmt} files is off (NURTURE_LOAD_PATH=columnar turns it on)"
     if spec.children:
         return "a table with nested child tables"
+    if fmt == "parquet":
+        return None  # typed columns: sources.arrowpath
     for f in spec.fields:
         if f.values is not None and f.type != "string":
             return f"allowed values on a {f.type} field ({f.name})"
@@ -281,101 +289,6 @@ class ColumnarLoader:
         if self._con is not None:
             self._con.close()
 
-    # -- JSON lines --------------------------------------------------------------------------------
-    def _json_tree(self) -> dict:
-        """The nested keys of every lookup path. A key that is itself a path (``traits``) is read whole
-        as JSON, and the longer paths through it (``traits.email``) are looked up in that value."""
-        tree: dict = {}
-        for f in self.spec.fields:
-            for p in f.lookup_paths:
-                node = tree
-                for key in p.split("."):
-                    node = node.setdefault(key, {})
-                node[None] = True  # a path ends here
-        return tree
-
-    @staticmethod
-    def _structure(node: dict) -> dict:
-        """The ``json_transform`` structure of a tree of keys: JSON text where a path ends."""
-        return {
-            key: "JSON" if None in child else ColumnarLoader._structure(child)
-            for key, child in node.items()
-            if key is not None
-        }
-
-    def _path_sql(self, tree: dict, path: str) -> str:
-        """The JSON text at ``path`` of the parsed line ``j`` (NULL when missing or JSON null)."""
-        keys = path.split(".")
-        node, expr = tree, "j"
-        for n, key in enumerate(keys):
-            node = node[key]
-            expr = f"struct_extract({expr}, {_lit(key)})"
-            if None in node and n < len(keys) - 1:
-                rest = "$." + ".".join(_q(k) for k in keys[n + 1 :])
-                return f"nullif(cast(json_extract({expr}, {_lit(rest)}) as varchar), 'null')"
-        return f"cast({expr} as varchar)"
-
-    def _extract_json_sql(self) -> str:
-        """Lines -> for each field its JSON kind ``k``, string value ``s`` and JSON text ``r``, and
-        ``_doubt`` for a line the row path must read (not a JSON object DuckDB and orjson agree on, a key
-        the catalog does not know, a key twice)."""
-        tree = self._json_tree()
-        parts = []
-        for i, f in enumerate(self.spec.fields):
-            # a missing key, a JSON null and an empty string all mean "try the next path"; a flat key
-            # with a dot in its name is unknown to the catalog, so that line is doubtful anyway
-            cands = [f"nullif({self._path_sql(tree, p)}, '\"\"')" for p in f.lookup_paths]
-            r = f"coalesce({', '.join(cands)})" if len(cands) > 1 else cands[0]
-            parts.append(f"{r} as r{i}")
-        known = "[" + ", ".join(_lit(k) for k in self.known_keys) + "]"
-        structure = _lit(json.dumps(self._structure(tree)))
-        kinds = []
-        for i in range(len(self.spec.fields)):
-            r = f"r{i}"
-            kinds.append(
-                f"case when {r} is null then null else case left({r}, 1) when '\"' then 'VARCHAR' "
-                f"when '{{' then 'OBJECT' when '[' then 'ARRAY' "
-                f"when 't' then 'BOOLEAN' when 'f' then 'BOOLEAN' else case when {r} similar to '-?[0-9]+' "
-                f"then 'BIGINT' else 'DOUBLE' end end end as k{i}, "
-                f"case when left({r}, 1) = '\"' then case when contains({r}, '\\') then {r} ->> '$' "
-                f"else substr({r}, 2, length({r}) - 2) end end as s{i}, {r}"
-            )
-        return f"""
-        with keyed as (
-            select _idx, _line, t,
-                case when not regexp_matches(t, {_lit(JSON_DOUBT)}) and left(t, 1) = '{{'
-                    then try(json_keys(t)) end as keys  -- NULL: not a JSON object both parsers read alike
-            from chunk where not regexp_full_match(t, '[ \t\r\x0b\x0c]*')
-        ),
-        extracted as (
-            select _idx, _line,
-                keys is null or not list_has_all({known}, keys)
-                    or len(keys) <> len(list_distinct(keys)) as _doubt,
-                case when keys is not null then json_transform(t, {structure}) end as j
-            from keyed
-        ),
-        fields as materialized (select _idx, _line, _doubt, {", ".join(parts)} from extracted)
-        select _idx, _line, _doubt, {", ".join(kinds)} from fields
-        """
-
-    def json_chunk(self, lines: pa.Array, first_line: int) -> tuple[pa.Table, list[int]]:
-        """Validate a chunk of JSON lines: (typed rows that take the fast path, indexes of the other
-        lines). Blank lines are in neither."""
-        n = len(lines)
-        chunk = pa.table(
-            {
-                "_idx": pa.array(np.arange(n, dtype=np.int64)),
-                "_line": pa.array(np.arange(first_line, first_line + n, dtype=np.int64)),
-                "t": lines,
-            }
-        )
-        self.con.register("chunk", chunk)
-        try:
-            self.con.execute(f"create or replace temp table x as {self._extract_json_sql()}")
-        finally:
-            self.con.unregister("chunk")
-        return self._validate()
-
     # -- CSV ---------------------------------------------------------------------------------------
     def csv_chunk(
         self, header: list[str], rows: list[list[str]], numbers: list[int]
@@ -469,68 +382,6 @@ class ColumnarLoader:
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
 
-class _SmallChunk(Exception):
-    pass
-
-
-def _split_lines(data: bytes) -> pa.Array:
-    """The lines of a buffer (each with its newline) as one Arrow string array, without a Python object
-    per line. Raises ``pa.ArrowInvalid`` when the buffer is not valid UTF-8."""
-    buf = np.frombuffer(data, dtype=np.uint8).copy()
-    newline = buf == 10
-    ends = np.flatnonzero(newline) + 1
-    buf[newline] = 32  # each line keeps its newline as a space: JSON whitespace, stripped like it
-    if len(ends) == 0 or ends[-1] != len(data):
-        ends = np.append(ends, len(data))
-    offsets = np.concatenate(([0], ends)).astype(np.int32 if len(data) < 2**31 else np.int64)
-    typ = pa.string() if offsets.dtype == np.int32 else pa.large_string()
-    arr = pa.Array.from_buffers(typ, len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
-    arr.validate(full=True)
-    return arr
-
-
-def _json_chunks(stream: IO[bytes], size: int) -> Iterator[tuple[int, bytes]]:
-    """(number of the first line, bytes ending at a newline) pieces of a stream."""
-    line = 1
-    carry = b""
-    while True:
-        block = stream.read(size)
-        if not block:
-            if carry:
-                yield line, carry
-            return
-        data = carry + block
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            carry = data
-            continue
-        piece, carry = data[:cut], data[cut:]
-        yield line, piece
-        line += piece.count(b"\n")
-
-
-def process_jsonl(
-    loader: ColumnarLoader, proc: TableProcessor, stream: IO[bytes], *, chunk_bytes: int = CHUNK_BYTES
-) -> Iterator[tuple[str, pa.Table]]:
-    """A JSON lines file through the fast path, chunk by chunk; doubtful lines through ``proc``."""
-    for first, piece in _json_chunks(stream, chunk_bytes):
-        try:
-            if piece.count(b"\n") < SMALL_CHUNK_ROWS:
-                raise _SmallChunk
-            lines = _split_lines(piece)
-        except (pa.ArrowInvalid, _SmallChunk):  # not UTF-8 (the row path says which line), or small
-            for number, raw in enumerate(piece.split(b"\n"), first):
-                for line, record in jsonl_records(number, raw):
-                    proc.add(line, record)
-            yield from _flush(loader, proc, None)
-            continue
-        fast, slow = loader.json_chunk(lines, first)
-        for i in slow:
-            for line, record in jsonl_records(first + i, lines[i].as_py().encode()):
-                proc.add(line, record)
-        yield from _flush(loader, proc, fast)
-
-
 def process_csv(
     loader: ColumnarLoader, proc: TableProcessor, stream: IO[bytes], *, chunk_rows: int = CSV_CHUNK_ROWS
 ) -> Iterator[tuple[str, pa.Table]]:
@@ -620,6 +471,18 @@ def process_file(
             yield name, batch
         PATH_ROWS["row_path"] += count
         return
+    if fmt in ("parquet", "jsonl"):
+        arrow = ArrowLoader(spec)
+        proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
+        try:
+            if fmt == "parquet":
+                yield from process_parquet(arrow, proc, stream, small=SMALL_CHUNK_ROWS)
+            else:
+                yield from process_jsonl(arrow, proc, stream)
+        finally:
+            PATH_ROWS["fast"] += arrow.stats["fast"]
+            PATH_ROWS["row_path"] += arrow.stats["row_path"]
+        return
     loader = ColumnarLoader(
         spec,
         temp_dir=str(settings.data_dir() / "tmp" / "columnar"),
@@ -627,10 +490,7 @@ def process_file(
     )
     proc = TableProcessor(spec, file=file, loaded_at=loaded_at, batch_size=batch_size)
     try:
-        if fmt == "jsonl":
-            yield from process_jsonl(loader, proc, stream)
-        else:
-            yield from process_csv(loader, proc, stream)
+        yield from process_csv(loader, proc, stream)
     finally:
         loader.close()
         PATH_ROWS["fast"] += loader.stats["fast"]

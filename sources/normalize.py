@@ -65,7 +65,10 @@ def parse_timestamp(value: object) -> datetime:
     if isinstance(value, bool):
         raise InvalidValue(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
-        return _from_epoch(float(value))
+        try:
+            return _from_epoch(float(value))
+        except (ValueError, OverflowError, OSError):  # beyond the years a datetime holds
+            raise InvalidValue(f"not a timestamp: {value!r} (epoch out of range)") from None
     text = str(value).strip()
     try:
         if text.replace(".", "", 1).isdigit():

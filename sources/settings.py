@@ -50,6 +50,15 @@ def destination() -> str:
     return value
 
 
+def event_format() -> str:
+    """``NURTURE_EVENT_FORMAT``: how the demo generator writes its JSON-lines event tables, ``jsonl`` (the
+    default) or ``parquet`` (flat, typed Parquet files)."""
+    value = os.environ.get("NURTURE_EVENT_FORMAT", "jsonl").strip().lower() or "jsonl"
+    if value not in ("jsonl", "parquet"):
+        raise ValueError(f"NURTURE_EVENT_FORMAT must be jsonl or parquet, got {value!r}")
+    return value
+
+
 def lake_location() -> Path:
     """The filesystem destination: one folder per raw table under ``<lake>/raw/``, as Parquet files."""
     return Path(os.environ.get("NURTURE_LAKE", data_dir() / "lake")).resolve()

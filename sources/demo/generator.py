@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sources import settings
 from sources.catalog import all_tables
 from sources.demo.b2b import B2B
 from sources.demo.b2c import B2C
@@ -69,6 +70,7 @@ def generate(
     mess: bool = True,
     rows_per_file: int = 500_000,
     increment: int = 0,
+    event_format: str | None = None,
 ) -> GenerateResult:
     """Generate demo landing files and their ground truth.
 
@@ -88,6 +90,9 @@ def generate(
             folder (same ``seed`` and ``end_date``): new people with new ids and new events, in
             new files named ``<brand>-inc<k>-NNNNN``; the earlier files and the tables that do not
             depend on people (campaigns, costs, owners) are left as they are.
+        event_format: ``jsonl`` or ``parquet``: the event tables otherwise written as JSON lines
+            (web, email, SMS, form, consent, feedback events) as flat, typed Parquet files. Default:
+            ``NURTURE_EVENT_FORMAT`` (``jsonl`` when unset).
     """
     started = time.perf_counter()
     if events is not None and contacts is not None:
@@ -109,7 +114,14 @@ def generate(
     rng = random.Random(seed)
     world = build_world(rng, chosen, end_date, est_people)
     tag = f"inc{increment}-" if increment else ""
-    landing = Landing(Path(landing_dir), rows_per_file, mess, seed, tag=tag)
+    landing = Landing(
+        Path(landing_dir),
+        rows_per_file,
+        mess,
+        seed,
+        tag=tag,
+        event_format=event_format or settings.event_format(),
+    )
     landing.clean(list(FORMATS))
     truth = TruthWriter(Path(truth_dir))
     if increment:

@@ -28,8 +28,19 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sources.catalog import TableSpec
+from sources.normalize import (
+    parse_boolean,
+    parse_date,
+    parse_integer,
+    parse_number,
+    parse_string,
+    parse_timestamp,
+    to_json_text,
+)
 
 # Landing format of every table this generator writes.
 FORMATS: dict[str, str] = {
@@ -50,6 +61,11 @@ FORMATS: dict[str, str] = {
     "offline_events": "csv",
     "campaign_costs": "parquet",
 }
+# With ``event_format="parquet"``: the event tables written as JSON lines (web, email, SMS, form, consent
+# and feedback events) are written as Parquet instead, one flat typed column per catalog field.
+EVENT_FORMATS = ("jsonl", "parquet")
+PARQUET_ROW_GROUP = 65_536
+UNKNOWN_KEYS = {"web_events": ("integrations",)}  # see Sim: keys a tracking library adds now and then
 FLUSH_LINES = 1024  # lines buffered per writer before they go to disk
 # Files this generator owns (and removes before writing again): <brand>-NNNNN.<ext>
 EXTENSIONS = r"\.(jsonl|jsonl\.gz|csv|parquet)$"
@@ -141,12 +157,18 @@ class Corruptor:
             return rng.choice(BAD_WORDS[self.spec.field(name).type])
         return self._bad_value(name)
 
-    def json(self, row: dict[str, Any]) -> bytes:
-        """A rejected JSON line made from ``row`` (the row itself is not modified)."""
+    def json(self, row: dict[str, Any], typed: bool = False) -> bytes:
+        """A rejected JSON line made from ``row`` (the row itself is not modified). ``typed``: only the
+        defects a typed (Parquet) column can hold: a required value missing, an invalid required email,
+        a value outside the field's list, no identifier."""
         rng = self.rng
         present = {k for k, v in row.items() if v is not None}
         targets = self._targets(present)
-        if not targets or rng.random() < 0.3:
+        if typed:
+            targets = [t for t in targets if t[0] in ("drop", "email", "value", "no_id")]
+            if not targets:
+                raise ValueError(f"{self.spec.name}: no defect a Parquet row can hold")
+        elif not targets or rng.random() < 0.3:
             text = orjson.dumps(row).decode()
             return text[: rng.randint(max(1, len(text) // 4), len(text) - 2)].encode()
         kind, name = rng.choice(targets)
@@ -219,10 +241,12 @@ class TableWriter:
         rng: random.Random | None,
         columns: tuple[str, ...] | None = None,
         tag: str = "",
+        fmt: str | None = None,
     ) -> None:
         self.spec = spec
         self.tag = tag
-        self.fmt = FORMATS[spec.name]
+        self.fmt = fmt or FORMATS[spec.name]
+        self._parquet = ParquetSink(spec) if self.fmt == "parquet" else None
         self.folder = root / spec.name
         self.brand = brand
         self.rows_per_file = max(1, rows_per_file)
@@ -238,7 +262,7 @@ class TableWriter:
         self._dup = 1.0 - self.rates.duplicate
         self._seq = 0
         self._in_file = 0
-        self._fh: BinaryIO | None = None
+        self._fh: BinaryIO | ParquetSink | None = None
         self._zip: Any = None
         self._buf: list[bytes] = []  # encoded lines not yet written (at most FLUSH_LINES)
         self._deferred: list[bytes] = []
@@ -267,7 +291,7 @@ class TableWriter:
         self._seq += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.brand}-{self.tag}{self._seq:05d}.{self.fmt}"
-        self._fh = path.open("wb")
+        self._fh = self._parquet.open(path) if self._parquet is not None else path.open("wb")
         self._zip = zlib.compressobj(1, zlib.DEFLATED, 31) if self.fmt.endswith(".gz") else None
         self._in_file = 0
         self.stats.files.append(path)
@@ -374,7 +398,7 @@ class TableWriter:
         if self._csv_fmt:
             self._emit(self._csv_line(self.corruptor.csv(self._values(row), self.columns)))
         else:
-            self._emit(self.corruptor.json(row) + b"\n")
+            self._emit(self.corruptor.json(row, typed=self._parquet is not None) + b"\n")
         self.stats.bad[self.spec.name] += 1
 
     def _values_line(self, row: dict[str, Any]) -> bytes:
@@ -394,10 +418,99 @@ class TableWriter:
         self.n = 0
 
 
+class ParquetSink:
+    """Writes JSON-line rows of an event table as a flat Parquet file: one column per catalog field,
+    typed as the raw table (timestamps as UTC timestamps, JSON fields as JSON text), each value read
+    from the record by the field's paths as the loader reads it. Identifier variants (case, spaces) are
+    kept as written; only the defects a typed column can hold are produced (``Corruptor.json``)."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        from sources.rows import arrow_schema, compile_extractor
+
+        self.spec = spec
+        # the keys the catalog does not know that the generator writes now and then (the loader keeps
+        # them in _extra, with a warning): a JSON text column each
+        extra = UNKNOWN_KEYS.get(spec.name, ())
+        fields = list(arrow_schema(spec))[: len(spec.fields)] + [pa.field(k, pa.string()) for k in extra]
+        self.schema = pa.schema(fields)
+        self._extract = compile_extractor(spec)
+        self._extra = extra
+        self._known = frozenset(p.split(".")[0] for f in spec.fields for p in f.lookup_paths) | set(extra)
+        self._convert = [_CONVERTERS[f.type] for f in spec.fields]
+        self._columns: list[list] = [[] for _ in fields]
+        self._writer: pq.ParquetWriter | None = None
+
+    def open(self, path: Path) -> ParquetSink:
+        """Start a file; the sink is then written and closed as the writer's open file."""
+        self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
+        return self
+
+    def write(self, data: bytes) -> None:
+        n = len(self.spec.fields)
+        for line in data.splitlines():
+            record = orjson.loads(line)
+            if not self._known.issuperset(record):
+                raise ValueError(f"{self.spec.name}: keys {sorted(set(record) - self._known)} have no column")
+            for column, convert, raw in zip(
+                self._columns, self._convert, self._extract(record), strict=False
+            ):
+                column.append(None if raw is None else convert(raw))
+            for column, key in zip(self._columns[n:], self._extra, strict=True):
+                value = record.get(key)
+                column.append(None if value is None else to_json_text(value))
+        if len(self._columns[0]) >= PARQUET_ROW_GROUP:
+            self._row_group()
+
+    def _row_group(self) -> None:
+        assert self._writer is not None
+        if self._columns[0]:
+            self._writer.write_table(
+                pa.Table.from_arrays(
+                    [pa.array(c, f.type) for c, f in zip(self._columns, self.schema, strict=True)],
+                    schema=self.schema,
+                )
+            )
+            self._columns = [[] for _ in self.schema]
+
+    def close(self) -> None:
+        self._row_group()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _as_text(raw: Any) -> str:
+    return raw if isinstance(raw, str) else parse_string(raw)
+
+
+_CONVERTERS = {
+    "string": _as_text,
+    "email": str,
+    "phone": str,
+    "timestamp": parse_timestamp,
+    "date": parse_date,
+    "integer": parse_integer,
+    "number": parse_number,
+    "boolean": parse_boolean,
+    "json": to_json_text,
+}
+
+
 class Landing:
     """All table writers of one generation run, created on first use."""
 
-    def __init__(self, root: Path, rows_per_file: int, mess: bool, seed: int, tag: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        rows_per_file: int,
+        mess: bool,
+        seed: int,
+        tag: str = "",
+        event_format: str = "jsonl",
+    ) -> None:
+        if event_format not in EVENT_FORMATS:
+            raise ValueError(f"event_format must be one of {EVENT_FORMATS}, got {event_format!r}")
+        self.event_format = event_format
         self.root = root
         # after the brand in every file name (``b2b-inc1-00001``): an increment's files sit beside
         # the first run's and still match the brand's file patterns
@@ -428,9 +541,30 @@ class Landing:
         if w is None:
             rng = random.Random(f"{self.tag}{self.seed}/{spec.name}/{brand}") if self.mess else None
             w = self._writers[key] = TableWriter(
-                self.root, spec, brand, self.rows_per_file, self.stats, rates, rng, columns, self.tag
+                self.root,
+                spec,
+                brand,
+                self.rows_per_file,
+                self.stats,
+                rates,
+                rng,
+                columns,
+                self.tag,
+                fmt=self.format_of(spec),
             )
         return w
+
+    def format_of(self, spec: TableSpec) -> str:
+        """The landing format of a table in this run."""
+        fmt = FORMATS[spec.name]
+        if (
+            self.event_format == "parquet"
+            and fmt.startswith("jsonl")
+            and spec.kind == "event"
+            and not spec.children
+        ):
+            return "parquet"
+        return fmt
 
     def count(self, tables: tuple[str, ...]) -> int:
         """Lines written so far to the given tables (all brands)."""

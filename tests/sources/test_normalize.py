@@ -76,3 +76,9 @@ def test_other_types():
     for parser, raw in [(parse_integer, "4.5"), (parse_number, "nan"), (parse_boolean, "maybe")]:
         with pytest.raises(InvalidValue):
             parser(raw)
+
+
+def test_epochs_beyond_the_years_a_datetime_holds_are_invalid_values():
+    for value in (1e20, 9223372036854775807, -1e20):
+        with pytest.raises(InvalidValue, match="epoch out of range"):
+            parse_timestamp(value)
