@@ -59,7 +59,8 @@
     score of `fct_lead_scores` (the two are computed separately: the ledger row by row, the history
     day by day). Both are rounded to cents from sums of doubles added in different orders: the same
     value can round to either side of a half cent, hence a tolerance of one cent (plus float
-    noise). A test of the history, not of the scores: the frequent run refreshes the scores but
+    noise), and bands may differ only when the two rounded scores differ (a threshold between them,
+    seen at 10M events: 59.99 against 60.00 with hot at 60). A test of the history, not of the scores: the frequent run refreshes the scores but
     leaves the history to the daily run, which builds both and runs this test.
 -#}
 {% test scoring_history_matches_scores(model, scores, tolerance=0.011) %}
@@ -77,5 +78,5 @@
     where
         history.contact_id is null
         or abs(scores.score - history.score) > {{ tolerance }}
-        or scores.band != history.band
+        or (scores.band != history.band and scores.score = history.score)
 {% endtest %}
