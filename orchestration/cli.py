@@ -128,7 +128,10 @@ def load(
 
 
 def dbt_build(
-    full_refresh: bool = False, select: list[str] | None = None, unit_tests: bool = True
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+    unit_tests: bool = True,
+    vars: dict[str, object] | None = None,
 ) -> dict[str, int]:
     """Run ``dbt build`` in-process and count results by kind and status."""
     from dbt.cli.main import dbtRunner
@@ -136,7 +139,7 @@ def dbt_build(
     from orchestration.dbt_args import build_args
     from orchestration.defs.dbt import PROJECT_DIR, dbt_target
 
-    args = build_args(full_refresh=full_refresh, select=select or (), unit_tests=unit_tests)
+    args = build_args(full_refresh=full_refresh, select=select or (), unit_tests=unit_tests, vars=vars)
     args += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--target", dbt_target()]
     result = dbtRunner().invoke(args)
     counts: dict[str, int] = {"success": int(result.success)}
@@ -148,6 +151,27 @@ def dbt_build(
     return counts
 
 
+def build_vars(as_of: str | None, pairs: list[str]) -> dict[str, object] | None:
+    """dbt vars from ``--as-of`` and ``--var NAME=VALUE`` (values read as YAML: 30 is a number)."""
+    import datetime as dt
+
+    import yaml
+
+    variables: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise _fail(f"--var {pair!r}: expected NAME=VALUE")
+        variables[name.strip()] = yaml.safe_load(value) if value.strip() else ""
+    if as_of is not None:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise _fail(f"--as-of {as_of!r}: expected a date as YYYY-MM-DD") from None
+        variables["as_of"] = as_of
+    return variables or None
+
+
 @app.command()
 def build(
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models from scratch.")] = False,
@@ -155,10 +179,18 @@ def build(
     unit_tests: Annotated[
         bool, typer.Option(help="Run dbt's unit tests too (scheduled runs leave them out).")
     ] = True,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Build as of this day (YYYY-MM-DD): scores, stages and tiers as they were then."),
+    ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(help="A dbt var, NAME=VALUE (repeatable): scoring_history_days=30."),
+    ] = None,
 ) -> None:
     """Build the dbt project (models, seeds, tests) on the warehouse."""
     _setup()
-    counts = dbt_build(full_refresh, select, unit_tests)
+    counts = dbt_build(full_refresh, select, unit_tests, build_vars(as_of, var or []))
     typer.echo(", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k != "success"))
     if not counts["success"]:
         raise _fail("dbt build failed")

@@ -1,3 +1,7 @@
+import pytest
+import typer
+
+from orchestration.cli import build_vars
 from orchestration.dbt_args import build_args
 
 
@@ -27,3 +31,15 @@ def test_scheduled_runs_leave_out_unit_tests():
 
     assert build_args(unit_tests=False) == ["build", "--exclude-resource-type", "unit_test"]
     assert DbtBuildConfig().unit_tests is False  # the jobs' default; CI and `nurture build` run them
+
+
+def test_nurture_build_vars_from_as_of_and_var_pairs() -> None:
+    assert build_vars(None, []) is None
+    assert build_vars("2026-06-30", ["scoring_history_days=30", "brand=b2c"]) == {
+        "as_of": "2026-06-30",
+        "scoring_history_days": 30,
+        "brand": "b2c",
+    }
+    for bad_as_of, pairs in (("30/06/2026", []), (None, ["no_equals_sign"]), (None, ["=1"])):
+        with pytest.raises(typer.Exit):
+            build_vars(bad_as_of, pairs)
