@@ -33,6 +33,9 @@ from sources.demo.sim import (
 )
 from sources.demo.world import Campaign, Company
 
+# Draws of a random company name before a taken one is numbered (see B2B.new_company).
+COMPANY_NAME_TRIES = 50
+
 SITE_NAME = vocab.B2B_BRAND
 HOME = ("/", f"{SITE_NAME} - HR & payroll software")
 PRICING = ("/pricing", f"Pricing | {SITE_NAME}")
@@ -177,13 +180,17 @@ class B2B:
 
     def new_company(self) -> Company:
         sim, rng, world = self.sim, self.rng, self.sim.world
-        while True:
+        for _ in range(COMPANY_NAME_TRIES):
             base = f"{sim.choice(vocab.COMPANY_PREFIXES)} {sim.choice(vocab.LAST_NAMES_FR)}"
             if base not in world.company_names:
                 break
             base = f"{base} {sim.choice(vocab.CITIES['FR'])}"
             if base not in world.company_names:
                 break
+        else:
+            # Large runs use up the names the vocabulary makes (about 50,000): number the last one
+            # drawn. The count of names grows with each company, so no number is given twice.
+            base = f"{base} {len(world.company_names) + 1}"
         world.company_names.add(base)
         country = sim.pick(COUNTRIES)
         tld = {"FR": "fr", "BE": "be", "CH": "ch", "DE": "de", "GB": "co.uk", "US": "com"}[country]

@@ -266,6 +266,28 @@ def test_an_increment_adds_new_files_with_new_ids(tmp_path: Path) -> None:
         generate(landing, tmp_path / "truth", contacts=5, end_date=END, increment=-1)
 
 
+def test_company_names_stay_unique_when_the_vocabulary_runs_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A vocabulary that makes two company names: the third company gets a numbered one (a large run
+    # uses up the real vocabulary's names the same way; the generator once looped forever there).
+    from sources.demo import vocab
+
+    monkeypatch.setattr(vocab, "COMPANY_PREFIXES", ("Groupe",))
+    monkeypatch.setattr(vocab, "LAST_NAMES_FR", ("Martin",))
+    monkeypatch.setitem(vocab.CITIES, "FR", ("Lyon",))
+    result = generate(tmp_path / "landing", tmp_path / "truth", contacts=80, end_date=END, brands=["b2b"])
+    companies = [
+        row
+        for p in result.files
+        if p.parent.name == "crm_companies"
+        for row in csv.DictReader(p.open(encoding="utf-8"))
+    ]
+    assert len(companies) > 2
+    assert len({row["domain"] for row in companies}) == len(companies)
+    assert any(re.search(r" \d+", row["name"]) for row in companies)
+
+
 def test_size_arguments_are_honoured(tmp_path: Path) -> None:
     by_people = generate(tmp_path / "p" / "landing", tmp_path / "p" / "truth", contacts=150, end_date=END)
     assert by_people.people == 150
