@@ -25,30 +25,140 @@ settings as (
 
 ),
 
+-- Each contact's evaluation days and the days of its stage events on one timeline, in day order,
+-- the events of a day before its evaluation (an evaluation counts the events up to and including
+-- its day). Running aggregates then summarise, at each evaluation, every event up to it: one sort
+-- of the timeline, where a join of each evaluation day with all the contact's earlier events grew
+-- with their product. A purchase counts once, from the first day it appears.
+first_purchases as (
+
+    select
+        contact_id,
+        min(event_on) as event_on
+    from stage_events
+    where stage_event = 'purchase' and interaction_id is not null
+    group by contact_id, interaction_id
+
+),
+
+event_days as (
+
+    select
+        contact_id,
+        event_on,
+        max(case when stage_event = 'known' then 1 else 0 end) as has_known,
+        max(case when stage_event = 'lead' then 1 else 0 end) as has_lead,
+        max(case when stage_event = 'mql' then 1 else 0 end) as has_mql,
+        max(case when stage_event = 'sales' then 1 else 0 end) as has_sales,
+        max(case when stage_event = 'purchase' then 1 else 0 end) as has_purchase,
+        max(case when stage_event = 'advocacy' then 1 else 0 end) as has_advocacy,
+        max(case when stage_event = 'churn_signal' then 1 else 0 end) as has_churn_signal,
+        max(case when stage_event = 'termination' then 1 else 0 end) as has_termination,
+        max(case when stage_event = 'win_back' then 1 else 0 end) as has_win_back,
+        0 as first_purchases
+    from stage_events
+    where event_on is not null
+    group by contact_id, event_on
+    union all
+    select
+        contact_id,
+        event_on,
+        0 as has_known,
+        0 as has_lead,
+        0 as has_mql,
+        0 as has_sales,
+        0 as has_purchase,
+        0 as has_advocacy,
+        0 as has_churn_signal,
+        0 as has_termination,
+        0 as has_win_back,
+        count(*) as first_purchases
+    from first_purchases
+    where event_on is not null
+    group by contact_id, event_on
+
+),
+
+timeline as (
+
+    select
+        contact_id,
+        evaluated_on as on_day,
+        1 as is_evaluation,
+        0 as has_known,
+        0 as has_lead,
+        0 as has_mql,
+        0 as has_sales,
+        0 as has_purchase,
+        0 as has_advocacy,
+        0 as has_churn_signal,
+        0 as has_termination,
+        0 as has_win_back,
+        0 as first_purchases
+    from evaluation_dates
+    union all
+    select
+        contact_id,
+        event_on as on_day,
+        0 as is_evaluation,
+        has_known,
+        has_lead,
+        has_mql,
+        has_sales,
+        has_purchase,
+        has_advocacy,
+        has_churn_signal,
+        has_termination,
+        has_win_back,
+        first_purchases
+    from event_days
+
+),
+
+running as (
+
+    select
+        contact_id,
+        on_day as evaluated_on,
+        is_evaluation,
+        max(has_known) over up_to_here as is_known,
+        max(case when has_lead = 1 then on_day end) over up_to_here as last_lead_on,
+        max(case when has_mql = 1 then on_day end) over up_to_here as last_mql_on,
+        max(case when has_sales = 1 then on_day end) over up_to_here as last_sales_on,
+        cast(sum(first_purchases) over up_to_here as {{ dbt.type_bigint() }}) as purchase_count,
+        min(case when has_purchase = 1 then on_day end) over up_to_here as first_purchase_on,
+        max(case when has_purchase = 1 then on_day end) over up_to_here as last_purchase_on,
+        max(case when has_advocacy = 1 then on_day end) over up_to_here as last_advocacy_on,
+        max(case when has_churn_signal = 1 then on_day end) over up_to_here as last_churn_signal_on,
+        max(case when has_termination = 1 then on_day end) over up_to_here as last_termination_on,
+        max(case when has_win_back = 1 then on_day end) over up_to_here as last_win_back_on
+    from timeline
+    window up_to_here as (
+        partition by contact_id
+        order by on_day, is_evaluation
+        rows between unbounded preceding and current row
+    )
+
+),
+
 summarised as (
 
     select
-        evaluation_dates.contact_id,
-        evaluation_dates.evaluated_on,
-        max(case when stage_events.stage_event = 'known' then 1 else 0 end) as is_known,
-        max(case when stage_events.stage_event = 'lead' then stage_events.event_on end) as last_lead_on,
-        max(case when stage_events.stage_event = 'mql' then stage_events.event_on end) as last_mql_on,
-        max(case when stage_events.stage_event = 'sales' then stage_events.event_on end) as last_sales_on,
-        count(
-            distinct case when stage_events.stage_event = 'purchase' then stage_events.interaction_id end
-        ) as purchase_count,
-        min(case when stage_events.stage_event = 'purchase' then stage_events.event_on end) as first_purchase_on,
-        max(case when stage_events.stage_event = 'purchase' then stage_events.event_on end) as last_purchase_on,
-        max(case when stage_events.stage_event = 'advocacy' then stage_events.event_on end) as last_advocacy_on,
-        max(case when stage_events.stage_event = 'churn_signal' then stage_events.event_on end) as last_churn_signal_on,
-        max(case when stage_events.stage_event = 'termination' then stage_events.event_on end) as last_termination_on,
-        max(case when stage_events.stage_event = 'win_back' then stage_events.event_on end) as last_win_back_on
-    from evaluation_dates
-    left join stage_events
-        on
-            evaluation_dates.contact_id = stage_events.contact_id
-            and evaluation_dates.evaluated_on >= stage_events.event_on
-    group by evaluation_dates.contact_id, evaluation_dates.evaluated_on
+        contact_id,
+        evaluated_on,
+        is_known,
+        last_lead_on,
+        last_mql_on,
+        last_sales_on,
+        purchase_count,
+        first_purchase_on,
+        last_purchase_on,
+        last_advocacy_on,
+        last_churn_signal_on,
+        last_termination_on,
+        last_win_back_on
+    from running
+    where is_evaluation = 1
 
 ),
 
