@@ -37,22 +37,47 @@
     The condition on a row's load time (`loaded_at_expression`, a timestamp in UTC) that keeps the
     rows not yet processed into `this`: `true` on a full build. `where` filters `this` (e.g. to one
     record source) when the model holds several sources with their own load times.
+    The watermark (the newest `loaded_at` in `this`) is read when the model runs and written into
+    the SQL as a literal: a constant lets the engine skip the older row groups and push the
+    condition below the joins and unions of the views it filters, which a subquery does not.
 -#}
 {% macro nurture_loaded_since_last_run(loaded_at_expression, where=none) -%}
     {%- if is_incremental() -%}
         {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
-        {%- set watermark -%}
-            (select max(processed.loaded_at) from {{ this }} as processed
-             {%- if where %} where {{ where }}{% endif %})
-        {%- endset -%}
-        ({{ watermark }} is null or {{ loaded_at_expression }} >= {% if lookback -%}
-            {{ dbt.dateadd('hour', -lookback, watermark) }}
+        {%- set watermark = nurture_watermark(where) -%}
+        {%- if watermark is none -%}
+            true
         {%- else -%}
-            {{ watermark }}
-        {%- endif %})
+            ({{ loaded_at_expression }} >= {% if lookback -%}
+                {{ dbt.dateadd('hour', -lookback, watermark) }}
+            {%- else -%}
+                {{ watermark }}
+            {%- endif %})
+        {%- endif -%}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The newest `loaded_at` of `this` (rows matching `where`, alias `processed`) as a SQL timestamp
+    literal, or none when the table holds no such row (every row is then new). While dbt only
+    parses or compiles without a warehouse, the subquery that computes it.
+-#}
+{% macro nurture_watermark(where=none) -%}
+    {%- set query -%}
+        select max(processed.loaded_at) from {{ this }} as processed
+        {%- if where %} where {{ where }}{% endif %}
+    {%- endset -%}
+    {%- if not execute -%}
+        {{ return('(' ~ query ~ ')') }}
+    {%- endif -%}
+    {%- set newest = run_query(query).columns[0].values()[0] -%}
+    {%- if newest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("cast('" ~ newest.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)") }}
 {%- endmacro %}
 
 
@@ -78,8 +103,9 @@ where
 {#-
     Pre-hook of `fct_interactions` on an incremental run: the rows already in the table follow
     identity resolution. A row whose record now belongs to another contact (a merge, a split) gets
-    that contact; a row whose record resolution no longer attributes is removed. Only the rows
-    that changed are written. Nothing on a full build, nor on engines that rebuild the table.
+    that contact; a row whose record resolution no longer attributes is removed. One join of the
+    table with the record contacts finds both kinds; only the rows that changed are written.
+    Nothing on a full build, nor on engines that rebuild the table.
 -#}
 {% macro nurture_reattribute_interactions(record_contacts) -%}
     {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts)) }}
@@ -87,20 +113,28 @@ where
 
 {% macro default__nurture_reattribute_interactions(record_contacts) -%}
     {%- if is_incremental() -%}
-update {{ this }} as interactions
-set contact_id = cast(current_contacts.contact_id as {{ dbt.type_string() }})
-from {{ record_contacts }} as current_contacts
-where
-    interactions.record_source = current_contacts.record_source
-    and interactions.record_id = current_contacts.record_id
-    and interactions.contact_id != current_contacts.contact_id;
-delete from {{ this }} as interactions
-where not exists (
-    select 1 from {{ record_contacts }} as current_contacts
-    where
+create or replace temporary table nurture_reattributed as
+select
+    interactions.interaction_id,
+    current_contacts.contact_id
+from {{ this }} as interactions
+left join {{ record_contacts }} as current_contacts
+    on
         interactions.record_source = current_contacts.record_source
         and interactions.record_id = current_contacts.record_id
-)
+where current_contacts.contact_id is distinct from interactions.contact_id;
+update {{ this }} as interactions
+set contact_id = cast(reattributed.contact_id as {{ dbt.type_string() }})
+from nurture_reattributed as reattributed
+where
+    interactions.interaction_id = reattributed.interaction_id
+    and reattributed.contact_id is not null;
+delete from {{ this }}
+where interaction_id in (
+    select reattributed.interaction_id from nurture_reattributed as reattributed
+    where reattributed.contact_id is null
+);
+drop table nurture_reattributed
     {%- endif -%}
 {%- endmacro %}
 
