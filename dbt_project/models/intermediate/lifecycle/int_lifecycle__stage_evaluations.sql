@@ -30,52 +30,62 @@ settings as (
 -- its day). Running aggregates then summarise, at each evaluation, every event up to it: one sort
 -- of the timeline, where a join of each evaluation day with all the contact's earlier events grew
 -- with their product. A purchase counts once, from the first day it appears.
-first_purchases as (
+first_purchase_days as (
 
     select
         contact_id,
-        min(event_on) as event_on
-    from stage_events
-    where stage_event = 'purchase' and interaction_id is not null
-    group by contact_id, interaction_id
+        event_on,
+        count(*) as first_purchases
+    from (
+        select
+            contact_id,
+            min(event_on) as event_on
+        from stage_events
+        where stage_event = 'purchase' and interaction_id is not null
+        group by contact_id, interaction_id
+    ) as first_purchases
+    where event_on is not null
+    group by contact_id, event_on
 
 ),
 
+-- A first purchase's day is a day of one of its purchase events: every one is an event day.
 event_days as (
 
     select
-        contact_id,
-        event_on,
-        max(case when stage_event = 'known' then 1 else 0 end) as has_known,
-        max(case when stage_event = 'lead' then 1 else 0 end) as has_lead,
-        max(case when stage_event = 'mql' then 1 else 0 end) as has_mql,
-        max(case when stage_event = 'sales' then 1 else 0 end) as has_sales,
-        max(case when stage_event = 'purchase' then 1 else 0 end) as has_purchase,
-        max(case when stage_event = 'advocacy' then 1 else 0 end) as has_advocacy,
-        max(case when stage_event = 'churn_signal' then 1 else 0 end) as has_churn_signal,
-        max(case when stage_event = 'termination' then 1 else 0 end) as has_termination,
-        max(case when stage_event = 'win_back' then 1 else 0 end) as has_win_back,
-        0 as first_purchases
-    from stage_events
-    where event_on is not null
-    group by contact_id, event_on
-    union all
-    select
-        contact_id,
-        event_on,
-        0 as has_known,
-        0 as has_lead,
-        0 as has_mql,
-        0 as has_sales,
-        0 as has_purchase,
-        0 as has_advocacy,
-        0 as has_churn_signal,
-        0 as has_termination,
-        0 as has_win_back,
-        count(*) as first_purchases
-    from first_purchases
-    where event_on is not null
-    group by contact_id, event_on
+        day_flags.contact_id,
+        day_flags.event_on,
+        day_flags.has_known,
+        day_flags.has_lead,
+        day_flags.has_mql,
+        day_flags.has_sales,
+        day_flags.has_purchase,
+        day_flags.has_advocacy,
+        day_flags.has_churn_signal,
+        day_flags.has_termination,
+        day_flags.has_win_back,
+        coalesce(first_purchase_days.first_purchases, 0) as first_purchases
+    from (
+        select
+            contact_id,
+            event_on,
+            max(case when stage_event = 'known' then 1 else 0 end) as has_known,
+            max(case when stage_event = 'lead' then 1 else 0 end) as has_lead,
+            max(case when stage_event = 'mql' then 1 else 0 end) as has_mql,
+            max(case when stage_event = 'sales' then 1 else 0 end) as has_sales,
+            max(case when stage_event = 'purchase' then 1 else 0 end) as has_purchase,
+            max(case when stage_event = 'advocacy' then 1 else 0 end) as has_advocacy,
+            max(case when stage_event = 'churn_signal' then 1 else 0 end) as has_churn_signal,
+            max(case when stage_event = 'termination' then 1 else 0 end) as has_termination,
+            max(case when stage_event = 'win_back' then 1 else 0 end) as has_win_back
+        from stage_events
+        where event_on is not null
+        group by contact_id, event_on
+    ) as day_flags
+    left join first_purchase_days
+        on
+            day_flags.contact_id = first_purchase_days.contact_id
+            and day_flags.event_on = first_purchase_days.event_on
 
 ),
 
