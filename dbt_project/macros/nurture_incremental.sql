@@ -113,7 +113,8 @@ where
 
 {% macro default__nurture_reattribute_interactions(record_contacts) -%}
     {%- if is_incremental() -%}
-create or replace temporary table nurture_reattributed as
+drop table if exists nurture_reattributed;
+create temporary table nurture_reattributed as
 select
     interactions.interaction_id,
     current_contacts.contact_id
