@@ -117,6 +117,7 @@ drop table if exists nurture_reattributed;
 create temporary table nurture_reattributed as
 select
     interactions.interaction_id,
+    interactions.contact_id as previous_contact_id,
     current_contacts.contact_id
 from {{ this }} as interactions
 left join {{ record_contacts }} as current_contacts
@@ -135,6 +136,7 @@ where interaction_id in (
     select reattributed.interaction_id from nurture_reattributed as reattributed
     where reattributed.contact_id is null
 );
+{{ nurture_log_reattributed('nurture_reattributed') }};
 drop table nurture_reattributed
     {%- endif -%}
 {%- endmacro %}

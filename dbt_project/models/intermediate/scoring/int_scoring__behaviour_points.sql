@@ -13,13 +13,25 @@
       points once per streak, dated at that message.
     The cap counts points in time order within the period; actions beyond it earn nothing and are
     left out of the ledger (`rule_points` is the rule's value, `raw_points` what the action earned).
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions changed since the last one and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['fct_interactions'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('int_scoring__interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -32,6 +44,7 @@ scoring_models as (
 contact_models as (
 
     select * from {{ ref('int_scoring__contact_models') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

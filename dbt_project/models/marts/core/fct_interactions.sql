@@ -7,13 +7,19 @@
     a CRM record or an order replaces its row). Before that, the pre-hook re-attributes the rows
     already there to their record's current contact (two contacts merged, a merge split) and
     removes those identity resolution no longer attributes, so the table matches a full rebuild.
+    The hooks log the contacts whose interactions a run changed, for the per-contact models
+    (`macros/nurture_contact_incremental.sql`).
 -#}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy=nurture_upsert_strategy(),
     unique_key='interaction_id',
     on_schema_change='append_new_columns',
-    pre_hook="{{ nurture_reattribute_interactions(ref('int_identity__record_contacts')) }}"
+    pre_hook=[
+        "{{ nurture_log_interactions_before() }}",
+        "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts')) }}",
+    ],
+    post_hook="{{ nurture_log_interactions_after() }}"
 ) }}
 
 with

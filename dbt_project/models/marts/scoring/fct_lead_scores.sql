@@ -6,7 +6,18 @@
     window): its days before the as-of date, and the as-of day's band from the score here. The
     history is left to the daily run (tag `daily`), this model is refreshed by the frequent runs
     (tag `current`): between two daily runs it reads the history the last one built.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose ledger rows were recomputed, and every contact when the history was rebuilt.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['fct_score_ledger', 'fct_lead_score_history'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 {%- set double = "double" -%}
 {%- set string = dbt.type_string() -%}
@@ -22,18 +33,21 @@ scoring_models as (
 contact_models as (
 
     select * from {{ ref('int_scoring__contact_models') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 ledger as (
 
     select * from {{ ref('fct_score_ledger') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 history as (
 
     select * from {{ ref('fct_lead_score_history') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

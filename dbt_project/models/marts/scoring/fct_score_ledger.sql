@@ -14,7 +14,19 @@
                   `inactivity_penalty`); for models with `fade`, each decaying action's points are
                   halved every `half_life_days` instead, shown in `decay_points`
       bounds      the adjustment that keeps the score between the model's floor and ceiling
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose behaviour points were recomputed or whose profile rows changed (their
+    attributes, their company) and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['int_scoring__behaviour_points'],
+    pre_hook="{{ nurture_contact_scope_begin(extra=scoring_profile_changes(ref('int_scoring__profile_points'))) }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 {%- set string = dbt.type_string() -%}
 {%- set double = "double" -%}
@@ -31,18 +43,21 @@ scoring_models as (
 contact_models as (
 
     select * from {{ ref('int_scoring__contact_models') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 profile_points as (
 
     select * from {{ ref('int_scoring__profile_points') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 behaviour_points as (
 
     select * from {{ ref('int_scoring__behaviour_points') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

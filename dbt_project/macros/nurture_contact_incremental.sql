@@ -1,0 +1,315 @@
+{#-
+    Per-contact incremental models.
+
+    Some tables hold rows that each belong to one contact and are computed from that contact's data
+    only (the points a contact's actions earn, its score ledger, its current score). A frequent run
+    recomputes the contacts whose data changed since the model last ran and keeps the other rows.
+
+    The change log (`nurture_contact_changes` in the target schema) records which contacts changed:
+    - `fct_interactions` logs the contacts of the rows a run loads, and both the old and the new
+      contact of every row it re-attributes (a merge, a split, a record that moved) or drops;
+    - each per-contact model logs the contacts it recomputed, for the models that read it;
+    - a row with no contact (`contact_id` null) means "every contact": a model rebuilt in full.
+
+    A per-contact model declares which models' changes it follows (`contact_sources`):
+
+        config(materialized=nurture_incremental_materialization('table'),
+               incremental_strategy='append', on_schema_change='append_new_columns',
+               contact_sources=['fct_interactions'],
+               pre_hook="{{ nurture_contact_scope_begin() }}",
+               post_hook="{{ nurture_contact_scope_end() }}")
+
+    and filters the rows it reads with `nurture_in_contact_scope('contact_id')`. A run of such a
+    model recomputes every contact (its rows deleted, then written again) when it is not incremental
+    (first build, `--full-refresh`), when the as-of day, its code or the code or rules of anything
+    upstream changed since its last run (`nurture_contact_model_runs` keeps what each run saw), or
+    when a source it follows was rebuilt in full. The as-of day changes every day: the first run of
+    a day recomputes every contact, so a change the log could miss is mended within a day.
+    Spark rebuilds these models in full (their fallback materialization): the macros do nothing.
+-#}
+
+{% macro nurture_contact_log() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_changes')) }}
+{%- endmacro %}
+
+{% macro nurture_contact_runs() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_model_runs')) }}
+{%- endmacro %}
+
+{% macro nurture_contact_tables() -%}
+    {%- do run_query(
+        'create table if not exists ' ~ nurture_contact_log()
+        ~ ' (source_model varchar, contact_id varchar, changed_at timestamp);'
+        ~ ' create table if not exists ' ~ nurture_contact_runs()
+        ~ ' (model varchar, as_of date, fingerprint varchar, changes_through timestamp, recorded_at timestamp)'
+    ) -%}
+{%- endmacro %}
+
+
+{#- md5 of the checksums of this model and of every model and seed upstream of it (code and rules). -#}
+{% macro nurture_upstream_fingerprint() -%}
+    {%- set checksums = [] -%}
+    {%- set seen = [] -%}
+    {%- do _nurture_collect_checksums(model.unique_id, seen, checksums) -%}
+    {{ return(local_md5(checksums | sort | join(','))) }}
+{%- endmacro %}
+
+{% macro _nurture_collect_checksums(node_id, seen, checksums) -%}
+    {%- if node_id not in seen and node_id in graph.nodes -%}
+        {%- do seen.append(node_id) -%}
+        {%- set node = graph.nodes[node_id] -%}
+        {%- do checksums.append(node_id ~ ':' ~ node.checksum.checksum) -%}
+        {%- for parent in node.depends_on.nodes -%}
+            {%- do _nurture_collect_checksums(parent, seen, checksums) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    How this run computes the model: `full` (a new table), `rebuild` (every contact again in the
+    table there is) or `contacts` (the contacts changed since `since`, a timestamp literal).
+-#}
+{% macro nurture_contact_scope() -%}
+    {{ return(adapter.dispatch('nurture_contact_scope', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_contact_scope() -%}
+    {#- no `this` in a unit test: there the model computes every contact -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{ return({'mode': 'full'}) }}
+    {%- endif -%}
+    {%- do nurture_contact_tables() -%}
+    {%- set sources = config.get('contact_sources') or [] -%}
+    {%- set source_list -%}
+        {%- for source in sources %}'{{ source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- endset -%}
+    {%- set last -%}
+        select
+            cast(last_run.as_of = {{ nurture_as_of() }} as integer) as same_day,
+            cast(last_run.fingerprint = '{{ nurture_upstream_fingerprint() }}' as integer) as same_code,
+            cast(last_run.recorded_at > {{ nurture_contact_log_horizon() }} as integer) as within_log,
+            strftime(last_run.changes_through, '%Y-%m-%d %H:%M:%S.%f') as since,
+            (
+                select count(*) from {{ nurture_contact_log() }} as rebuilt
+                where
+                    rebuilt.contact_id is null
+                    and rebuilt.source_model in ({{ source_list or "''" }})
+                    and rebuilt.changed_at > last_run.changes_through
+            ) as sources_rebuilt
+        from {{ nurture_contact_runs() }} as last_run
+        where last_run.model = '{{ this }}'
+        order by last_run.recorded_at desc
+        limit 1
+    {%- endset -%}
+    {%- set rows = run_query(last).rows -%}
+    {%- if rows | length == 0 -%}
+        {{ return({'mode': 'rebuild', 'reason': 'no earlier run recorded'}) }}
+    {%- endif -%}
+    {%- set row = rows[0] -%}
+    {%- if not row[0] -%}
+        {{ return({'mode': 'rebuild', 'reason': 'a new as-of day'}) }}
+    {%- elif not row[1] -%}
+        {{ return({'mode': 'rebuild', 'reason': 'code or rules changed'}) }}
+    {%- elif not row[2] -%}
+        {{ return({'mode': 'rebuild', 'reason': 'its last run is older than the change log keeps'}) }}
+    {%- elif row[4] > 0 or row[3] is none -%}
+        {{ return({'mode': 'rebuild', 'reason': 'a source it follows was rebuilt'}) }}
+    {%- endif -%}
+    {{ return({'mode': 'contacts', 'since': "cast('" ~ row[3] ~ "' as timestamp)"}) }}
+{%- endmacro %}
+
+{% macro spark__nurture_contact_scope() -%}
+    {{ return({'mode': 'full'}) }}
+{%- endmacro %}
+
+
+{#- The temporary table of the contacts this run recomputes. -#}
+{% macro nurture_contact_scope_table() -%}
+    {{- 'nurture_scope__' ~ this.identifier -}}
+{%- endmacro %}
+
+
+{#- The condition on a contact column that keeps the contacts this run recomputes (`true`: all). -#}
+{% macro nurture_in_contact_scope(column) -%}
+    {%- if nurture_contact_scope().mode == 'contacts' -%}
+        {{ column }} in (select scope.contact_id from {{ nurture_contact_scope_table() }} as scope)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook: the contacts to recompute (the log's rows of `contact_sources` since the last run, and
+    those of `extra`, a query of contact_ids the model adds, e.g. contacts whose attributes changed)
+    into a temporary table, and their rows deleted; every row deleted on a rebuild.
+-#}
+{% macro nurture_contact_scope_begin(extra=none) -%}
+    {{ return(adapter.dispatch('nurture_contact_scope_begin', 'nurture')(extra)) }}
+{%- endmacro %}
+
+{% macro default__nurture_contact_scope_begin(extra) -%}
+    {%- set scope = nurture_contact_scope() -%}
+    {%- if execute and scope.mode == 'rebuild' -%}
+        {%- do log(this.identifier ~ ': every contact recomputed (' ~ scope.reason ~ ')', info=true) -%}
+    {%- endif -%}
+    {%- if scope.mode == 'rebuild' -%}
+delete from {{ this }}
+    {%- elif scope.mode == 'contacts' -%}
+drop table if exists {{ nurture_contact_scope_table() }};
+create temporary table {{ nurture_contact_scope_table() }} as
+select distinct changes.contact_id
+from {{ nurture_contact_log() }} as changes
+where
+    changes.source_model in (
+        {%- for source in config.get('contact_sources') %}'{{ source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+    )
+    and changes.changed_at > {{ scope.since }}
+    and changes.contact_id is not null
+{%- if extra %}
+union
+select extra.contact_id from ({{ extra }}) as extra
+where extra.contact_id is not null
+{%- endif %};
+delete from {{ this }}
+where contact_id in (select scope.contact_id from {{ nurture_contact_scope_table() }} as scope)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_contact_scope_begin(extra) -%}
+{%- endmacro %}
+
+
+{#-
+    Post-hook: log the contacts this run recomputed (every contact: a row with no contact_id) for
+    the models that follow this one, and record the run (as-of day, code fingerprint, how far it
+    read the log).
+-#}
+{% macro nurture_contact_scope_end() -%}
+    {{ return(adapter.dispatch('nurture_contact_scope_end', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_contact_scope_end() -%}
+    {%- set scope = nurture_contact_scope() -%}
+    {%- do nurture_contact_tables() -%}
+    {%- if scope.mode == 'contacts' -%}
+insert into {{ nurture_contact_log() }}
+select '{{ this.identifier }}', scope.contact_id, current_timestamp
+from {{ nurture_contact_scope_table() }} as scope;
+drop table {{ nurture_contact_scope_table() }};
+    {%- else -%}
+{{ nurture_log_rebuilt() }};
+    {%- endif %}
+insert into {{ nurture_contact_runs() }}
+select
+    '{{ this }}',
+    {{ nurture_as_of() }},
+    '{{ nurture_upstream_fingerprint() }}',
+    (select max(changes.changed_at) from {{ nurture_contact_log() }} as changes),
+    current_timestamp
+{%- endmacro %}
+
+{% macro spark__nurture_contact_scope_end() -%}
+{%- endmacro %}
+
+
+{#-
+    Log that every contact of this model changed (a rebuild): the per-contact models that follow it
+    recompute every contact. Post-hook of tables per contact that are rebuilt in full (as-of-day
+    histories read by a per-contact model).
+-#}
+{% macro nurture_log_rebuilt() -%}
+    {{ return(adapter.dispatch('nurture_log_rebuilt', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_log_rebuilt() -%}
+    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
+insert into {{ nurture_contact_log() }}
+select '{{ this.identifier }}', cast(null as varchar), current_timestamp
+{%- endmacro %}
+
+{% macro spark__nurture_log_rebuilt() -%}
+{%- endmacro %}
+
+
+{#-
+    Hooks of `fct_interactions`: the pre-hook keeps the rows of the newest load already there (a
+    temporary table); the post-hook logs the contacts of the rows loaded since (new contacts, new
+    actions, newer versions of records), or a full rebuild. The re-attribution pre-hook logs the contacts it
+    moves rows between (`nurture_reattribute_interactions`).
+-#}
+{% macro nurture_log_interactions_before() -%}
+    {{ return(adapter.dispatch('nurture_log_interactions_before', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_log_interactions_before() -%}
+    {%- if is_incremental() -%}
+drop table if exists nurture_interactions_before;
+create temporary table nurture_interactions_before as
+select interaction_id, contact_id, loaded_at
+from {{ this }}
+where loaded_at = (select max(newest.loaded_at) from {{ this }} as newest)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_log_interactions_before() -%}
+{%- endmacro %}
+
+{% macro nurture_log_interactions_after() -%}
+    {{ return(adapter.dispatch('nurture_log_interactions_after', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_log_interactions_after() -%}
+    {%- if is_incremental() -%}
+    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
+insert into {{ nurture_contact_log() }}
+select distinct '{{ this.identifier }}', interactions.contact_id, current_timestamp
+from {{ this }} as interactions
+left join nurture_interactions_before as before
+    on
+        interactions.interaction_id = before.interaction_id
+        and interactions.contact_id = before.contact_id
+        and interactions.loaded_at = before.loaded_at
+where
+    before.interaction_id is null
+    and interactions.loaded_at >= coalesce(
+        (select max(newest.loaded_at) from nurture_interactions_before as newest),
+        cast('1900-01-01' as timestamp)
+    );
+drop table nurture_interactions_before;
+delete from {{ nurture_contact_log() }} where changed_at < {{ nurture_contact_log_horizon() }};
+delete from {{ nurture_contact_runs() }} where recorded_at < {{ nurture_contact_log_horizon() }}
+    {%- else -%}
+{{ nurture_log_rebuilt() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_log_interactions_after() -%}
+{%- endmacro %}
+
+
+{#-
+    How long the change log keeps its rows (project var `contact_change_log_days`, default 2): a
+    per-contact model whose last run is older recomputes every contact.
+-#}
+{% macro nurture_contact_log_horizon() -%}
+    {{ dbt.dateadd('day', -(var('contact_change_log_days', 2) | int), 'current_timestamp') }}
+{%- endmacro %}
+
+
+{#-
+    Part of the re-attribution pre-hook of `fct_interactions`: log the contact each moved or dropped
+    row left and the one it joined (`reattributed`: interaction_id, previous_contact_id, contact_id).
+-#}
+{% macro nurture_log_reattributed(reattributed) -%}
+    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
+insert into {{ nurture_contact_log() }}
+select distinct '{{ this.identifier }}', moved.contact_id, current_timestamp
+from (
+    select previous_contact_id as contact_id from {{ reattributed }}
+    union all
+    select contact_id from {{ reattributed }}
+) as moved
+where moved.contact_id is not null
+{%- endmacro %}
