@@ -46,21 +46,30 @@
 {%- endmacro %}
 
 
-{#- md5 of the checksums of this model and of every model and seed upstream of it (code and rules). -#}
+{#-
+    A SQL expression: the md5 of the code of this model and of every model upstream of it, and of
+    the rows of every seed upstream (rule tables: edited files, or rows edited in the warehouse).
+-#}
 {% macro nurture_upstream_fingerprint() -%}
     {%- set checksums = [] -%}
-    {%- set seen = [] -%}
-    {%- do _nurture_collect_checksums(model.unique_id, seen, checksums) -%}
-    {{ return(local_md5(checksums | sort | join(','))) }}
+    {%- set seeds = [] -%}
+    {%- do _nurture_collect_checksums(model.unique_id, [], checksums, seeds) -%}
+    md5('{{ local_md5(checksums | sort | join(',')) }}'
+    {%- for seed in seeds | sort %}
+        || coalesce((select md5(string_agg(cast(rule_rows as varchar), chr(10) order by cast(rule_rows as varchar))) from {{ seed }} as rule_rows), '')
+    {%- endfor %})
 {%- endmacro %}
 
-{% macro _nurture_collect_checksums(node_id, seen, checksums) -%}
+{% macro _nurture_collect_checksums(node_id, seen, checksums, seeds) -%}
     {%- if node_id not in seen and node_id in graph.nodes -%}
         {%- do seen.append(node_id) -%}
         {%- set node = graph.nodes[node_id] -%}
         {%- do checksums.append(node_id ~ ':' ~ node.checksum.checksum) -%}
+        {%- if node.resource_type == 'seed' -%}
+            {%- do seeds.append(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias) | string) -%}
+        {%- endif -%}
         {%- for parent in node.depends_on.nodes -%}
-            {%- do _nurture_collect_checksums(parent, seen, checksums) -%}
+            {%- do _nurture_collect_checksums(parent, seen, checksums, seeds) -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
@@ -87,7 +96,7 @@
     {%- set last -%}
         select
             cast(last_run.as_of = {{ nurture_as_of() }} as integer) as same_day,
-            cast(last_run.fingerprint = '{{ nurture_upstream_fingerprint() }}' as integer) as same_code,
+            cast(last_run.fingerprint = {{ nurture_upstream_fingerprint() }} as integer) as same_code,
             cast(last_run.recorded_at > {{ nurture_contact_log_horizon() }} as integer) as within_log,
             strftime(last_run.changes_through, '%Y-%m-%d %H:%M:%S.%f') as since,
             (
@@ -205,7 +214,7 @@ insert into {{ nurture_contact_runs() }}
 select
     '{{ this }}',
     {{ nurture_as_of() }},
-    '{{ nurture_upstream_fingerprint() }}',
+    {{ nurture_upstream_fingerprint() }},
     (select max(changes.changed_at) from {{ nurture_contact_log() }} as changes),
     current_timestamp
 {%- endmacro %}

@@ -3,20 +3,32 @@
     `first_touch` is its first interaction; `last_touch` the last interaction carrying a campaign at
     or before its conversion (first purchase, else first lead signal, else the as-of date), or the
     last interaction before conversion when none carries a campaign.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions changed and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['int_lifecycle__signals'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -3,19 +3,32 @@
     day with a stage event, each day a window of the rules ends (a lead, a sales contact, a churn
     signal, a referral or a win-back expiring; a purchase growing old enough to be inactive or lost),
     and the as-of date itself. The stage is evaluated on each (`int_lifecycle__stage_evaluations`).
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions, signals or scores changed and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['int_lifecycle__signals', 'fct_lead_scores'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 stage_events as (
 
     select * from {{ ref('int_lifecycle__stage_events') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -3,7 +3,18 @@
     the rules of `seeds/lifecycle/lifecycle_signals.csv`. One row per interaction and signal.
     The matching is kept incrementally in `int_lifecycle__signal_matches`; the contact (which a
     merge may change) and the as-of filter are applied here.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions changed and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['fct_interactions'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
@@ -16,7 +27,7 @@ matches as (
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -3,19 +3,32 @@
     `seeds/lifecycle/` (see the doc block `lifecycle_stage`): the stage events up to that day are
     summarised, then the first rule that holds gives the stage. The same rules give the current
     stage (the as-of date is always an evaluation day) and the history.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose evaluation days were recomputed and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['int_lifecycle__evaluation_dates'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
 evaluation_dates as (
 
     select * from {{ ref('int_lifecycle__evaluation_dates') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 stage_events as (
 
     select * from {{ ref('int_lifecycle__stage_events') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

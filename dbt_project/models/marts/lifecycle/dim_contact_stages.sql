@@ -5,13 +5,25 @@
     The stage period is derived from the evaluations as `fct_contact_stage_history` derives its
     periods (same rules, same rows), not read from it: the history is left to the daily run
     (tag `daily`), the current stage is refreshed by every frequent run.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose stage evaluations or interactions changed and keeps the rows of the others.
 -#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    contact_sources=['int_lifecycle__stage_evaluations', 'int_lifecycle__signals'],
+    pre_hook="{{ nurture_contact_scope_begin() }}",
+    post_hook="{{ nurture_contact_scope_end() }}"
+) }}
 
 with
 
 all_evaluations as (
 
     select * from {{ ref('int_lifecycle__stage_evaluations') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -70,12 +82,14 @@ history as (
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 personas as (
 
     select * from {{ ref('int_lifecycle__personas') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
