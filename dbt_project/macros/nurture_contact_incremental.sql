@@ -37,11 +37,15 @@
 {%- endmacro %}
 
 {% macro nurture_contact_tables() -%}
+    {%- set log = nurture_contact_log() -%}
+    {%- set runs = nurture_contact_runs() -%}
     {%- do run_query(
-        'create table if not exists ' ~ nurture_contact_log()
-        ~ ' (source_model varchar, contact_id varchar, changed_at timestamp);'
-        ~ ' create table if not exists ' ~ nurture_contact_runs()
-        ~ ' (model varchar, as_of date, fingerprint varchar, changes_through timestamp, recorded_at timestamp)'
+        'create table if not exists ' ~ log ~ ' (source_model varchar, contact_id varchar, changed_at timestamp);'
+        ~ ' alter table ' ~ log ~ ' add column if not exists invocation_id varchar;'
+        ~ ' create table if not exists ' ~ runs ~ ' (model varchar, as_of date, fingerprint varchar,'
+        ~ ' changes_through timestamp, recorded_at timestamp);'
+        ~ ' alter table ' ~ runs ~ ' add column if not exists invocation_id varchar;'
+        ~ ' alter table ' ~ runs ~ " add column if not exists scope varchar"
     ) -%}
 {%- endmacro %}
 
@@ -107,7 +111,7 @@
                     and rebuilt.changed_at > last_run.changes_through
             ) as sources_rebuilt
         from {{ nurture_contact_runs() }} as last_run
-        where last_run.model = '{{ this }}'
+        where last_run.model = '{{ model.unique_id }}'
         order by last_run.recorded_at desc
         limit 1
     {%- endset -%}
@@ -203,20 +207,23 @@ where contact_id in (select scope.contact_id from {{ nurture_contact_scope_table
     {%- set scope = nurture_contact_scope() -%}
     {%- do nurture_contact_tables() -%}
     {%- if scope.mode == 'contacts' -%}
-insert into {{ nurture_contact_log() }}
-select '{{ this.identifier }}', scope.contact_id, current_timestamp
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select '{{ this.identifier }}', scope.contact_id, current_timestamp, '{{ invocation_id }}'
 from {{ nurture_contact_scope_table() }} as scope;
 drop table {{ nurture_contact_scope_table() }};
     {%- else -%}
 {{ nurture_log_rebuilt() }};
     {%- endif %}
 insert into {{ nurture_contact_runs() }}
+    (model, as_of, fingerprint, changes_through, recorded_at, invocation_id, scope)
 select
-    '{{ this }}',
+    '{{ model.unique_id }}',
     {{ nurture_as_of() }},
     {{ nurture_upstream_fingerprint() }},
     (select max(changes.changed_at) from {{ nurture_contact_log() }} as changes),
-    current_timestamp
+    current_timestamp,
+    '{{ invocation_id }}',
+    '{{ scope.mode }}'
 {%- endmacro %}
 
 {% macro spark__nurture_contact_scope_end() -%}
@@ -234,8 +241,8 @@ select
 
 {% macro default__nurture_log_rebuilt() -%}
     {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
-insert into {{ nurture_contact_log() }}
-select '{{ this.identifier }}', cast(null as varchar), current_timestamp
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select '{{ this.identifier }}', cast(null as varchar), current_timestamp, '{{ invocation_id }}'
 {%- endmacro %}
 
 {% macro spark__nurture_log_rebuilt() -%}
@@ -272,8 +279,8 @@ where loaded_at = (select max(newest.loaded_at) from {{ this }} as newest)
 {% macro default__nurture_log_interactions_after() -%}
     {%- if is_incremental() -%}
     {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
-insert into {{ nurture_contact_log() }}
-select distinct '{{ this.identifier }}', interactions.contact_id, current_timestamp
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select distinct '{{ this.identifier }}', interactions.contact_id, current_timestamp, '{{ invocation_id }}'
 from {{ this }} as interactions
 left join nurture_interactions_before as before
     on
@@ -313,8 +320,8 @@ delete from {{ nurture_contact_runs() }} where recorded_at < {{ nurture_contact_
 -#}
 {% macro nurture_log_reattributed(reattributed) -%}
     {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
-insert into {{ nurture_contact_log() }}
-select distinct '{{ this.identifier }}', moved.contact_id, current_timestamp
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select distinct '{{ this.identifier }}', moved.contact_id, current_timestamp, '{{ invocation_id }}'
 from (
     select previous_contact_id as contact_id from {{ reattributed }}
     union all

@@ -65,9 +65,16 @@ def page(event_id: str, at: str, anonymous_id: str, path: str, **ids: str) -> di
     }
 
 
-def build(tmp_path: Path, *extra: str) -> None:
+def build(tmp_path: Path, *extra: str) -> Any:
     result = run_dbt(["build", *SELECT, *extra], tmp_path)
     assert result.success, failures(result) or result.exception
+    return result
+
+
+def compiled_test(result: Any, test_name: str) -> str:
+    """The SQL a data test of the build ran."""
+    (sql,) = [res.node.compiled_code for res in result.result.results if res.node.name == test_name]
+    return sql
 
 
 def snapshot(warehouse: Path) -> dict[str, Counter]:
@@ -168,7 +175,8 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             file="calls-2.csv",
             loaded_at=SECOND_LOAD,
         )
-    build(tmp_path)
+    # with the data tests of the models built (as the frequent job runs them)
+    result = build(tmp_path, "--resource-type", "test", "--indirect-selection", "cautious")
     incremental = snapshot(wh)
     build(tmp_path)  # a second incremental run (as after a crash) adds nothing twice
     assert snapshot(wh) == incremental
@@ -200,6 +208,8 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             )
         }
         assert ann in recomputed and bob in recomputed and carol not in recomputed, (model, recomputed)
+    # their data tests read the recomputed contacts' rows; the first build's tests read every row
+    assert "nurture_contact_changes" in compiled_test(result, "unique_fct_score_ledger_ledger_id")
 
     build(tmp_path, "--full-refresh")
     full = snapshot(wh)
