@@ -12,7 +12,8 @@
     {%- if where -%}
         {%- do conditions.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- set scope = nurture_test_scope() -%}
+    {#- dispatched: this macro runs in dbt's namespace, where the project's macros have no short name -#}
+    {%- set scope = adapter.dispatch('nurture_test_scope', 'nurture')() -%}
     {%- if scope -%}
         {%- do conditions.append(scope) -%}
     {%- endif -%}
@@ -28,10 +29,6 @@
 
 
 {#- The condition on the tested model's rows (empty: every row). -#}
-{% macro nurture_test_scope() -%}
-    {{ return(adapter.dispatch('nurture_test_scope', 'nurture')()) }}
-{%- endmacro %}
-
 {% macro default__nurture_test_scope() -%}
     {%- set node_id = model.get('attached_node') if execute else none -%}
     {%- if not node_id or node_id not in graph.nodes -%}
