@@ -13,6 +13,16 @@
     on_schema_change='append_new_columns'
 ) }}
 
+{#- Whether any identifier changed contact_id in this run (counted when the model runs). -#}
+{%- set any_change = true -%}
+{%- if execute -%}
+    {%- set counted -%}
+        select count(*) from {{ ref('int_identity__resolution') }}
+        where previous_contact_id is not null and previous_contact_id != contact_id
+    {%- endset -%}
+    {%- set any_change = run_query(counted).columns[0].values()[0] > 0 -%}
+{%- endif %}
+
 with
 
 resolution as (
@@ -57,7 +67,11 @@ changes as (
         contact_id,
         count(*) as identifier_count
     from resolution
-    where previous_contact_id is not null and previous_contact_id != contact_id
+    where
+        previous_contact_id is not null and previous_contact_id != contact_id
+        {%- if not any_change %}
+        and false  -- no contact_id changed (a first build): the joins below are not planned at all
+        {%- endif %}
     group by component_node_id, previous_contact_id, contact_id
 
 ),
