@@ -244,3 +244,58 @@ def test_signals_are_matched_again_when_the_rules_change(raw_warehouse: Path, tm
         )
     build(tmp_path, "--exclude", "lifecycle_signals")  # keep the edited rules (no seed reload)
     assert query(wh, signals.format(interaction)) == [("known",)]  # the old interaction is matched again
+
+
+def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: Path) -> None:
+    """A contact's profile points change with its company's record: no interaction of its own is
+    new, yet the incremental run rescores it as a full rebuild does."""
+    wh = raw_warehouse
+    company = {
+        "crm_company_id": "co1",
+        "name": "Acme",
+        "domain": "acme.com",
+        "created_at": "2023-11-01T10:00:00Z",
+    }
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(con, "crm_companies", [{**company, "employees": 10}], loaded_at=FIRST_LOAD)
+        insert_rows(
+            con,
+            "crm_contacts",
+            [
+                {
+                    "crm_contact_id": "c1",
+                    "crm_company_id": "co1",
+                    "created_at": "2023-12-01T10:00:00Z",
+                    "email": ANN,
+                    "job_title": "HR director",
+                }
+            ],
+            file="landing/crm_contacts/b2b-0001.jsonl",
+            loaded_at=FIRST_LOAD,
+        )
+        insert_rows(
+            con,
+            "web_events",
+            [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing", email=ANN)],
+            file="landing/web_events/b2b-0001.jsonl",
+            loaded_at=FIRST_LOAD,
+        )
+    build(tmp_path)
+    size_rule = "select count(*) from marts.fct_score_ledger where rule_id = 'size_target'"
+    assert query(wh, size_rule) == [(0,)]
+
+    with duckdb.connect(str(wh)) as con:  # the company grows: 100 staff, in the target size
+        insert_rows(
+            con,
+            "crm_companies",
+            [{**company, "employees": 100, "updated_at": "2024-05-01T10:00:00Z"}],
+            file="landing/crm_companies/part-0002.jsonl",
+            loaded_at=SECOND_LOAD,
+        )
+    build(tmp_path)
+    assert query(wh, size_rule) == [(1,)]
+    tables = ["marts.fct_score_ledger", "marts.fct_lead_scores"]
+    incremental = {t: Counter(map(str, query(wh, f"select * from {t}"))) for t in tables}
+    build(tmp_path, "--full-refresh")
+    for table in tables:
+        assert incremental[table] == Counter(map(str, query(wh, f"select * from {table}"))), table
