@@ -102,7 +102,7 @@
             cast(last_run.as_of = {{ nurture_as_of() }} as integer) as same_day,
             cast(last_run.fingerprint = {{ nurture_upstream_fingerprint() }} as integer) as same_code,
             cast(last_run.recorded_at > {{ nurture_contact_log_horizon() }} as integer) as within_log,
-            strftime(last_run.changes_through, '%Y-%m-%d %H:%M:%S.%f') as since,
+            cast(last_run.changes_through as {{ dbt.type_string() }}) as since,
             (
                 select count(*) from {{ nurture_contact_log() }} as rebuilt
                 where
