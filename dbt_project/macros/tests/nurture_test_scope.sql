@@ -2,7 +2,8 @@
     The rows a data test reads (dbt's `get_where_subquery`, overridden here): the test's `where`
     config as in dbt, and, for a per-contact incremental model (`contact_sources`, see
     `macros/nurture_contact_incremental.sql`) that recomputed only some contacts in this run, the rows
-    of those contacts. The rows of the other contacts did not change since the run that wrote and
+    of those contacts, in the tests that check rows or keys (unique, not null, accepted values,
+    relationships, unique combinations). The rows of the other contacts did not change since the run that wrote and
     tested them. A run that recomputes every contact (the first run of each day, new code or rules,
     `--full-refresh`) tests every row; so does `dbt test` on its own.
 -#}
@@ -35,6 +36,12 @@
         {{ return('') }}
     {%- endif -%}
     {%- set node = graph.nodes[node_id] -%}
+    {#- only tests that read the model's rows one by one or by key; a test that compares the model
+        with another table (the scores with the ledger) needs every row -#}
+    {%- set row_tests = ['unique', 'not_null', 'accepted_values', 'relationships', 'unique_combination_of_columns'] -%}
+    {%- if (model.get('test_metadata') or {}).get('name') not in row_tests -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- if not node.config.get('contact_sources') or node.config.get('materialized') != 'incremental' -%}
         {{ return('') }}
     {%- endif -%}
