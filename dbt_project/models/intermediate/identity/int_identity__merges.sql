@@ -13,9 +13,10 @@
     on_schema_change='append_new_columns'
 ) }}
 
-{#- Whether any identifier changed contact_id in this run (counted when the model runs). -#}
+{#- Whether any identifier changed contact_id in this run (counted when the model runs; not when
+    only compiling, e.g. for the linter, without a warehouse). -#}
 {%- set any_change = true -%}
-{%- if execute -%}
+{%- if execute and load_relation(ref('int_identity__resolution')) is not none -%}
     {%- set counted -%}
         select count(*) from {{ ref('int_identity__resolution') }}
         where previous_contact_id is not null and previous_contact_id != contact_id
@@ -67,11 +68,8 @@ changes as (
         contact_id,
         count(*) as identifier_count
     from resolution
-    where
-        previous_contact_id is not null and previous_contact_id != contact_id
-        {%- if not any_change %}
-        and false  -- no contact_id changed (a first build): the joins below are not planned at all
-        {%- endif %}
+    -- with no contact_id changed (a first build), `and false`: the joins below are not planned at all
+    where previous_contact_id is not null and previous_contact_id != contact_id{{ '' if any_change else ' and false' }}
     group by component_node_id, previous_contact_id, contact_id
 
 ),
