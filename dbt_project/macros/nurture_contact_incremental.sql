@@ -36,17 +36,22 @@
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_model_runs')) }}
 {%- endmacro %}
 
+{#- The change log and the run records: created by the project's on-run-start hook (`dbt_project.yml`). -#}
 {% macro nurture_contact_tables() -%}
-    {%- set log = nurture_contact_log() -%}
-    {%- set runs = nurture_contact_runs() -%}
-    {%- do run_query(
-        'create table if not exists ' ~ log ~ ' (source_model varchar, contact_id varchar, changed_at timestamp);'
-        ~ ' alter table ' ~ log ~ ' add column if not exists invocation_id varchar;'
-        ~ ' create table if not exists ' ~ runs ~ ' (model varchar, as_of date, fingerprint varchar,'
-        ~ ' changes_through timestamp, recorded_at timestamp);'
-        ~ ' alter table ' ~ runs ~ ' add column if not exists invocation_id varchar;'
-        ~ ' alter table ' ~ runs ~ " add column if not exists scope varchar"
-    ) -%}
+    {{ return(adapter.dispatch('nurture_contact_tables', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_contact_tables() -%}
+create table if not exists {{ nurture_contact_log() }} (
+    source_model varchar, contact_id varchar, changed_at timestamp, invocation_id varchar
+);
+create table if not exists {{ nurture_contact_runs() }} (
+    model varchar, as_of date, fingerprint varchar, changes_through timestamp, recorded_at timestamp,
+    invocation_id varchar, scope varchar
+)
+{%- endmacro %}
+
+{% macro spark__nurture_contact_tables() -%}
 {%- endmacro %}
 
 
@@ -92,10 +97,11 @@
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return({'mode': 'full'}) }}
     {%- endif -%}
-    {%- do nurture_contact_tables() -%}
-    {%- set sources = config.get('contact_sources') or [] -%}
+    {%- if load_relation(nurture_contact_runs()) is none -%}
+        {{ return({'mode': 'rebuild', 'reason': 'no earlier run recorded'}) }}
+    {%- endif -%}
     {%- set source_list -%}
-        {%- for source in sources %}'{{ source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        {%- for source in config.get('contact_sources') or [] %}'{{ source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
     {%- endset -%}
     {%- set last -%}
         select
@@ -129,7 +135,7 @@
     {%- elif row[4] > 0 or row[3] is none -%}
         {{ return({'mode': 'rebuild', 'reason': 'a source it follows was rebuilt'}) }}
     {%- endif -%}
-    {{ return({'mode': 'contacts', 'since': "cast('" ~ row[3] ~ "' as timestamp)"}) }}
+    {{ return({'mode': 'contacts', 'since': "cast('" ~ row[3] ~ "' as timestamp)", 'sources': source_list}) }}
 {%- endmacro %}
 
 {% macro spark__nurture_contact_scope() -%}
@@ -175,9 +181,7 @@ create temporary table {{ nurture_contact_scope_table() }} as
 select distinct changes.contact_id
 from {{ nurture_contact_log() }} as changes
 where
-    changes.source_model in (
-        {%- for source in config.get('contact_sources') %}'{{ source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-    )
+    changes.source_model in ({{ scope.sources }})
     and changes.changed_at > {{ scope.since }}
     and changes.contact_id is not null
 {%- if extra %}
@@ -205,7 +209,6 @@ where contact_id in (select scope.contact_id from {{ nurture_contact_scope_table
 
 {% macro default__nurture_contact_scope_end() -%}
     {%- set scope = nurture_contact_scope() -%}
-    {%- do nurture_contact_tables() -%}
     {%- if scope.mode == 'contacts' -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
 select '{{ this.identifier }}', scope.contact_id, current_timestamp, '{{ invocation_id }}'
@@ -240,7 +243,6 @@ select
 {%- endmacro %}
 
 {% macro default__nurture_log_rebuilt() -%}
-    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
 select '{{ this.identifier }}', cast(null as varchar), current_timestamp, '{{ invocation_id }}'
 {%- endmacro %}
@@ -278,7 +280,6 @@ where loaded_at = (select max(newest.loaded_at) from {{ this }} as newest)
 
 {% macro default__nurture_log_interactions_after() -%}
     {%- if is_incremental() -%}
-    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
 select distinct '{{ this.identifier }}', interactions.contact_id, current_timestamp, '{{ invocation_id }}'
 from {{ this }} as interactions
@@ -319,7 +320,6 @@ delete from {{ nurture_contact_runs() }} where recorded_at < {{ nurture_contact_
     row left and the one it joined (`reattributed`: interaction_id, previous_contact_id, contact_id).
 -#}
 {% macro nurture_log_reattributed(reattributed) -%}
-    {%- if execute -%}{%- do nurture_contact_tables() -%}{%- endif -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
 select distinct '{{ this.identifier }}', moved.contact_id, current_timestamp, '{{ invocation_id }}'
 from (

@@ -45,7 +45,9 @@
     {%- if not node.config.get('contact_sources') or node.config.get('materialized') != 'incremental' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- do nurture_contact_tables() -%}
+    {%- if load_relation(nurture_contact_runs()) is none -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set runs -%}
         select count(*) from {{ nurture_contact_runs() }}
         where model = '{{ node_id }}' and invocation_id = '{{ invocation_id }}' and scope = 'contacts'
