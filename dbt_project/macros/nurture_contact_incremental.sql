@@ -13,11 +13,7 @@
 
     A per-contact model declares which models' changes it follows (`contact_sources`):
 
-        config(materialized=nurture_incremental_materialization('table'),
-               incremental_strategy='append', on_schema_change='append_new_columns',
-               contact_sources=['fct_interactions'],
-               pre_hook="{{ nurture_contact_scope_begin() }}",
-               post_hook="{{ nurture_contact_scope_end() }}")
+        {{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 
     and filters the rows it reads with `nurture_in_contact_scope('contact_id')`. A run of such a
     model recomputes every contact (its rows deleted, then written again) when it is not incremental
@@ -34,6 +30,22 @@
 
 {% macro nurture_contact_runs() -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_model_runs')) }}
+{%- endmacro %}
+
+{#-
+    The config of a per-contact model: incremental where the engine allows (rows appended after the
+    pre-hook deleted those of the contacts recomputed), following the changes of `sources`;
+    `scope_extra`, the Jinja arguments of `nurture_contact_scope_begin` (extra contacts to recompute).
+-#}
+{% macro nurture_contact_model_config(sources, scope_extra='') -%}
+    {{ return({
+        'materialized': nurture_incremental_materialization('table'),
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'contact_sources': sources,
+        'pre_hook': '{{ nurture_contact_scope_begin(' ~ scope_extra ~ ') }}',
+        'post_hook': '{{ nurture_contact_scope_end() }}',
+    }) }}
 {%- endmacro %}
 
 {#- The change log and the run records: created by the project's on-run-start hook (`dbt_project.yml`). -#}

@@ -7,14 +7,7 @@
     Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
     contacts whose interactions changed and keeps the rows of the others.
 -#}
-{{ config(
-    materialized=nurture_incremental_materialization('table'),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    contact_sources=['int_lifecycle__signals'],
-    pre_hook="{{ nurture_contact_scope_begin() }}",
-    post_hook="{{ nurture_contact_scope_end() }}"
-) }}
+{{ config(**nurture_contact_model_config(['int_lifecycle__signals'])) }}
 
 with
 

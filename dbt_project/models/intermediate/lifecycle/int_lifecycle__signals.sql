@@ -7,14 +7,7 @@
     Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
     contacts whose interactions changed and keeps the rows of the others.
 -#}
-{{ config(
-    materialized=nurture_incremental_materialization('table'),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    contact_sources=['fct_interactions'],
-    pre_hook="{{ nurture_contact_scope_begin() }}",
-    post_hook="{{ nurture_contact_scope_end() }}"
-) }}
+{{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 
 with
 

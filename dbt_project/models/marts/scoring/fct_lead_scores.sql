@@ -10,14 +10,7 @@
     Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
     contacts whose ledger rows were recomputed, and every contact when the history was rebuilt.
 -#}
-{{ config(
-    materialized=nurture_incremental_materialization('table'),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    contact_sources=['fct_score_ledger', 'fct_lead_score_history'],
-    pre_hook="{{ nurture_contact_scope_begin() }}",
-    post_hook="{{ nurture_contact_scope_end() }}"
-) }}
+{{ config(**nurture_contact_model_config(['fct_score_ledger', 'fct_lead_score_history'])) }}
 
 {%- set double = "double" -%}
 {%- set string = dbt.type_string() -%}

@@ -19,14 +19,10 @@
     contacts whose behaviour points were recomputed or whose profile rows changed (their
     attributes, their company) and keeps the rows of the others.
 -#}
-{{ config(
-    materialized=nurture_incremental_materialization('table'),
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    contact_sources=['int_scoring__behaviour_points'],
-    pre_hook="{{ nurture_contact_scope_begin(extra=scoring_profile_changes(ref('int_scoring__profile_points'))) }}",
-    post_hook="{{ nurture_contact_scope_end() }}"
-) }}
+{{ config(**nurture_contact_model_config(
+    ['int_scoring__behaviour_points'],
+    scope_extra="extra=scoring_profile_changes(ref('int_scoring__profile_points'))"
+)) }}
 
 {%- set string = dbt.type_string() -%}
 {%- set double = "double" -%}
