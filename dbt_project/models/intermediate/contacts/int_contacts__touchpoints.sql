@@ -120,26 +120,46 @@ order_categories as (
 
 ),
 
-web as (
+-- Page views and screens come classified (their page type is the content theme); the other web
+-- events straight from staging. Two reads, not a join on the event id: that join would hold a hash
+-- table of every page view beside the attribution join of `fct_interactions`.
+web_page_views as (
 
     select
         'stg_web__events' as record_source,
-        cast(web_events.event_id as {{ dbt.type_string() }}) as record_id,
+        cast(event_id as {{ dbt.type_string() }}) as record_id,
+        'web' as source_name,
+        event_type as source_type,
+        occurred_at,
+        utm_campaign as campaign_id,
+        page_type as content_theme,
+        cast(null as double) as interaction_value,
+        source_file,
+        source_line,
+        loaded_at
+    from web_pages
+
+),
+
+web_other_events as (
+
+    select
+        'stg_web__events' as record_source,
+        cast(event_id as {{ dbt.type_string() }}) as record_id,
         'web' as source_name,
         case
-            when web_events.event_type = 'track' then coalesce(web_events.event_name, web_events.event_type)
-            else web_events.event_type
+            when event_type = 'track' then coalesce(event_name, event_type)
+            else event_type
         end as source_type,
-        web_events.occurred_at,
-        web_events.utm_campaign as campaign_id,
-        web_pages.page_type as content_theme,
+        occurred_at,
+        utm_campaign as campaign_id,
+        cast(null as {{ dbt.type_string() }}) as content_theme,
         cast(null as double) as interaction_value,
-        web_events.source_file,
-        web_events.source_line,
-        web_events.loaded_at
+        source_file,
+        source_line,
+        loaded_at
     from web_events
-    left join web_pages
-        on web_events.event_id = web_pages.event_id
+    where event_type is null or event_type not in ('page', 'screen')
 
 ),
 
@@ -367,7 +387,9 @@ feedback_records as (
 
 final as (
 
-    select * from web
+    select * from web_page_views
+    union all
+    select * from web_other_events
     union all
     select * from email
     union all

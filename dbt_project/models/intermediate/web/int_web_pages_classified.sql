@@ -38,6 +38,9 @@ page_views as (
         page_url,
         page_path,
         page_title,
+        utm_campaign,
+        source_file,
+        source_line,
         loaded_at,
         lower(page_path) as normalized_path
     from events
@@ -97,7 +100,10 @@ final as (
         page_views.page_title,
         page_views.loaded_at,
         best_match.path_pattern as matched_pattern,
-        coalesce(best_match.page_type, 'other') as page_type
+        coalesce(best_match.page_type, 'other') as page_type,
+        page_views.utm_campaign,
+        page_views.source_file,
+        page_views.source_line
     from page_views
     left join best_match
         on page_views.normalized_path = best_match.normalized_path
