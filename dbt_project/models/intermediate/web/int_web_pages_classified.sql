@@ -99,11 +99,11 @@ final as (
         page_views.page_path,
         page_views.page_title,
         page_views.loaded_at,
-        best_match.path_pattern as matched_pattern,
-        coalesce(best_match.page_type, 'other') as page_type,
         page_views.utm_campaign,
         page_views.source_file,
-        page_views.source_line
+        page_views.source_line,
+        best_match.path_pattern as matched_pattern,
+        coalesce(best_match.page_type, 'other') as page_type
     from page_views
     left join best_match
         on page_views.normalized_path = best_match.normalized_path
