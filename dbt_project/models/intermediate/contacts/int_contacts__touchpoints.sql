@@ -159,7 +159,7 @@ web_other_events as (
         source_line,
         loaded_at
     from web_events
-    where event_type is null or event_type not in ('page', 'screen')
+    where event_type is null or event_type not in {{ nurture_page_event_types() }}
 
 ),
 

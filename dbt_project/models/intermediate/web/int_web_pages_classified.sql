@@ -44,7 +44,7 @@ page_views as (
         loaded_at,
         lower(page_path) as normalized_path
     from events
-    where event_type in ('page', 'screen')
+    where event_type in {{ nurture_page_event_types() }}
 
 ),
 
