@@ -4,7 +4,11 @@
     source with the lowest `priority` wins; within that source the most recent observation wins
     (then the greatest record_id, for a deterministic tie-break). Sources without a rule for an
     attribute never provide it.
+
+    A table: the contact companies, the golden record and their tests read it, and a view would
+    rank every candidate of every contact again for each of them.
 -#}
+{{ config(materialized='table') }}
 
 with
 

@@ -2,14 +2,18 @@
     Persona per contact: inferred from the page types browsed (the persona of `persona_rules` with
     the most page views; ties by name), confirmed or overridden by the latest `buyer_type` declared
     in a form.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions changed and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -7,9 +7,11 @@
     (tag `daily`), the current stage is refreshed by every frequent run.
 
     Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
-    contacts whose stage evaluations or interactions changed and keeps the rows of the others.
+    contacts whose stage evaluations, interactions or persona changed and keeps the rows of the others.
 -#}
-{{ config(**nurture_contact_model_config(['int_lifecycle__stage_evaluations', 'int_lifecycle__signals'])) }}
+{{ config(**nurture_contact_model_config(
+    ['int_lifecycle__stage_evaluations', 'int_lifecycle__signals', 'int_lifecycle__personas']
+)) }}
 
 with
 
