@@ -14,11 +14,14 @@
     engines give the same rows. `nurture build --full-refresh` (or `dbt build --full-refresh`)
     rebuilds every incremental model from scratch.
 
-    The cut-off is the load time (`loaded_at`, one value per file and load), never the event time:
-    a late event (old `occurred_at`) loaded today is picked up. Rows loaded at the newest
-    `loaded_at` already processed are read again (a load can share its time with the last run's)
-    and are kept out by their key; the project var `incremental_lookback_hours` (default 0) widens
-    that window when loads may commit out of order.
+    The cut-off is the load time (`loaded_at`, one value per table and load), never the event
+    time: a late event (old `occurred_at`) loaded today is picked up. A run reads the rows loaded
+    after the newest `loaded_at` it processed, and nothing older: the load that filled the table
+    is not read again. That is exact because staging reads only the rows of completed loads (see
+    `nurture_completed_loads`): a load's rows of one table become visible at once, so none can
+    arrive later with a `loaded_at` already passed. The project var `incremental_lookback_hours`
+    (default 0) re-reads that many hours before it, for loaders that commit out of order; rows
+    read again are kept out by their key.
 -#}
 {% macro nurture_incremental_materialization(fallback) -%}
     {{ return(adapter.dispatch('nurture_incremental_materialization', 'nurture')(fallback)) }}
@@ -48,11 +51,11 @@
         {%- if watermark is none -%}
             true
         {%- else -%}
-            ({{ loaded_at_expression }} >= {% if lookback -%}
-                {{ dbt.dateadd('hour', -lookback, watermark) }}
+            {%- if lookback -%}
+            ({{ loaded_at_expression }} >= {{ dbt.dateadd('hour', -lookback, watermark) }})
             {%- else -%}
-                {{ watermark }}
-            {%- endif %})
+            ({{ loaded_at_expression }} > {{ watermark }})
+            {%- endif -%}
         {%- endif -%}
     {%- else -%}
         true
@@ -82,16 +85,18 @@
 
 
 {#-
-    The raw rows of an event table a staging model has not staged yet: loaded since its last run,
-    with a key it does not hold. Events keep their first delivery, so a key already staged is never
-    replaced and a re-run after a crash cannot add a row twice. On a full build: every raw row.
+    The raw rows of an event table a staging model has not staged yet: rows of completed loads,
+    loaded since its last run, with a key it does not hold. Events keep their first delivery, so a
+    key already staged is never replaced and a re-run after a crash cannot add a row twice. On a
+    full build: every raw row of a completed load.
 -#}
 {% macro nurture_unstaged_events(relation, primary_key) -%}
 select src.*
 from {{ relation }} as src
-{%- if is_incremental() %}
 where
-    {{ nurture_loaded_since_last_run(nurture_to_utc('src.loaded_at')) }}
+    {{ nurture_completed_loads(relation, 'src') }}
+{%- if is_incremental() %}
+    and {{ nurture_loaded_since_last_run(nurture_to_utc('src.loaded_at')) }}
     and not exists (
         select 1 from {{ this }} as staged
         where staged.{{ primary_key }} = src.{{ primary_key }}
@@ -101,26 +106,114 @@ where
 
 
 {#-
-    Pre-hook of `fct_interactions` on an incremental run: the rows already in the table follow
-    identity resolution. A row whose record now belongs to another contact (a merge, a split) gets
-    that contact; a row whose record resolution no longer attributes is removed. One join of the
-    table with the record contacts finds both kinds; only the rows that changed are written.
-    Nothing on a full build, nor on engines that rebuild the table.
+    The condition that keeps the rows of `relation` (alias `alias`) written by a completed dlt load:
+    its `_dlt_load_id` is in the loads table (`_dlt_loads`, status 0) of the relation's schema. dlt
+    records a load there once every table of it is written, so a load that stopped half-way (a
+    crash, a failed file) stays invisible until its retry completes it, and an incremental run never
+    passes a `loaded_at` whose rows are still coming. Rows without a load id (written by another
+    loader) are kept. `true` where there is nothing to check: no `_dlt_load_id` column, no loads
+    table, and on engines that rebuild event models in full on every run (Spark).
 -#}
-{% macro nurture_reattribute_interactions(record_contacts) -%}
-    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts)) }}
+{% macro nurture_completed_loads(relation, alias) -%}
+    {{ return(adapter.dispatch('nurture_completed_loads', 'nurture')(relation, alias)) }}
 {%- endmacro %}
 
-{% macro default__nurture_reattribute_interactions(record_contacts) -%}
+{% macro default__nurture_completed_loads(relation, alias) -%}
+    {%- set load_id = nurture_optional_column(relation, '_dlt_load_id', dbt.type_string()) -%}
+    {%- set loads = none -%}
+    {%- if execute and load_id == '_dlt_load_id' -%}
+        {%- set loads = adapter.get_relation(
+            database=relation.database, schema=relation.schema, identifier='_dlt_loads') -%}
+    {%- endif -%}
+    {%- if loads is none -%}
+        true
+    {%- else -%}
+        ({{ alias }}._dlt_load_id is null or {{ alias }}._dlt_load_id in (
+        select completed.load_id from {{ loads }} as completed where completed.status = 0
+    ))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_completed_loads(relation, alias) -%}
+    true
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of `fct_interactions` on an incremental run: the rows already in the table follow
+    identity resolution. A row whose record now belongs to another contact (a merge, a split) gets
+    that contact; a row whose record resolution no longer attributes is removed. Only the rows that
+    changed are written.
+
+    A record's contact is the contact of its identifiers, so only the records of identifiers whose
+    contact changed since the table was last attributed can move: the identifiers of the assignment
+    the table was attributed with (`nurture_attributed`, kept by `nurture_remember_attribution`)
+    whose contact in `resolution` differs, or that left it (blocked). An identifier seen for the
+    first time belongs to records loaded in this run, which the run writes with their contact; when
+    it merges contacts, the identifiers already known change contact. Those records' rows are
+    joined with their record contacts, not the whole table. Without a kept assignment (the first run
+    after an upgrade) every row is compared. Nothing on a full build, nor on engines that rebuild
+    the table.
+-#}
+{% macro nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
+    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts, resolution, observations)) }}
+{%- endmacro %}
+
+{% macro default__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
     {%- if is_incremental() -%}
+        {%- set attributed = load_relation(nurture_attributed()) if execute else none -%}
 drop table if exists nurture_reattributed;
+        {%- if attributed is not none %}
+drop table if exists nurture_moved_records;
+create temporary table nurture_moved_records as
+with moved_identifiers as (
+    select
+        attributed.identifier_type,
+        attributed.identifier_value
+    from {{ attributed }} as attributed
+    left join {{ resolution }} as current_assignment
+        on
+            attributed.identifier_type = current_assignment.identifier_type
+            and attributed.identifier_value = current_assignment.identifier_value
+    where current_assignment.contact_id is distinct from attributed.contact_id
+)
+select distinct
+    observations.record_source,
+    observations.record_id
+from {{ observations }} as observations
+inner join moved_identifiers
+    on
+        observations.identifier_type = moved_identifiers.identifier_type
+        and observations.identifier_value = moved_identifiers.identifier_value;
+        {%- endif %}
 create temporary table nurture_reattributed as
+        {%- if attributed is not none %}
+with interactions as (
+    select interactions.* from {{ this }} as interactions
+    inner join nurture_moved_records as moved
+        on
+            interactions.record_source = moved.record_source
+            and interactions.record_id = moved.record_id
+),
+current_contacts as (
+    select current_contacts.* from {{ record_contacts }} as current_contacts
+    inner join nurture_moved_records as moved
+        on
+            current_contacts.record_source = moved.record_source
+            and current_contacts.record_id = moved.record_id
+)
+        {%- endif %}
 select
     interactions.interaction_id,
     interactions.contact_id as previous_contact_id,
     current_contacts.contact_id
+        {%- if attributed is not none %}
+from interactions
+left join current_contacts
+        {%- else %}
 from {{ this }} as interactions
 left join {{ record_contacts }} as current_contacts
+        {%- endif %}
     on
         interactions.record_source = current_contacts.record_source
         and interactions.record_id = current_contacts.record_id
@@ -138,10 +231,36 @@ where interaction_id in (
 );
 {{ nurture_log_reattributed('nurture_reattributed') }};
 drop table nurture_reattributed
+        {%- if attributed is not none -%};
+drop table nurture_moved_records
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__nurture_reattribute_interactions(record_contacts) -%}
+{% macro spark__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
+{%- endmacro %}
+
+
+{#- The identifier -> contact assignment `fct_interactions` was last attributed with. -#}
+{% macro nurture_attributed() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_attributed')) }}
+{%- endmacro %}
+
+{#-
+    Post-hook of `fct_interactions` (every build, full or incremental): keep the assignment of
+    `resolution` its rows now follow, for the next run's re-attribution. Written in the model's
+    transaction: a run that fails keeps the assignment of the last one that succeeded.
+-#}
+{% macro nurture_remember_attribution(resolution) -%}
+    {{ return(adapter.dispatch('nurture_remember_attribution', 'nurture')(resolution)) }}
+{%- endmacro %}
+
+{% macro default__nurture_remember_attribution(resolution) -%}
+create or replace table {{ nurture_attributed() }} as
+select identifier_type, identifier_value, contact_id from {{ resolution }}
+{%- endmacro %}
+
+{% macro spark__nurture_remember_attribution(resolution) -%}
 {%- endmacro %}
 
 

@@ -326,3 +326,94 @@ def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: P
     build(tmp_path, "--full-refresh")
     for name, sql in compared.items():
         assert incremental[name] == Counter(map(str, query(wh, sql))), name
+
+
+def test_a_load_is_staged_once_it_completes(raw_warehouse: Path, tmp_path: Path) -> None:
+    """Staging reads the rows of the loads dlt recorded as complete: a load that stopped half-way
+    stays out until its retry writes the rest, with the same ``loaded_at``, and records it; the
+    incremental run then stages all of it, though it reads nothing older than the newest load it
+    already processed."""
+    wh = raw_warehouse
+    select = [
+        "build",
+        "--select",
+        "+int_web_pages_classified",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+    ]
+
+    def record(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+        con.execute(
+            "insert into raw._dlt_loads values (?, 'nurture', 0, now(), 'hash')",
+            [load_id],
+        )
+
+    with duckdb.connect(str(wh)) as con:
+        con.execute(
+            "create table raw._dlt_loads (load_id varchar not null, schema_name varchar, "
+            "status bigint not null, inserted_at timestamp with time zone not null, "
+            "schema_version_hash varchar)"
+        )
+        insert_rows(
+            con,
+            "web_events",
+            [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing")],
+            loaded_at=FIRST_LOAD,
+            load_id="1",
+        )
+        record(con, "1")
+        # the second load stopped after its first file: not recorded
+        insert_rows(
+            con,
+            "web_events",
+            [page("w2", "2024-05-30T10:00:00Z", "k1", "/demo")],
+            file="web-2.jsonl",
+            loaded_at=SECOND_LOAD,
+            load_id="2",
+        )
+    assert run_dbt(select, tmp_path).success
+    staged = "select event_id from {} order by event_id"
+    assert query(wh, staged.format("staging.stg_web__events")) == [("w1",)]
+
+    with duckdb.connect(str(wh)) as con:  # its retry writes the rest and records the load
+        insert_rows(
+            con,
+            "web_events",
+            [page("w3", "2024-05-31T10:00:00Z", "k2", "/demo")],
+            file="web-3.jsonl",
+            loaded_at=SECOND_LOAD,
+            load_id="2",
+        )
+        record(con, "2")
+        # a third load, complete: the run after it reads only rows loaded after the second
+        insert_rows(
+            con,
+            "web_events",
+            [page("w4", "2024-06-02T10:00:00Z", "k2", "/pricing")],
+            file="web-4.jsonl",
+            loaded_at="2024-06-02T00:00:00Z",
+            load_id="3",
+        )
+        record(con, "3")
+    assert run_dbt(select, tmp_path).success
+    for model in ("staging.stg_web__events", "intermediate.int_web_pages_classified"):
+        assert query(wh, staged.format(model)) == [("w1",), ("w2",), ("w3",), ("w4",)], model
+
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [page("w5", "2024-06-03T10:00:00Z", "k2", "/pricing")],
+            file="web-5.jsonl",
+            loaded_at="2024-06-03T00:00:00Z",
+            load_id="4",
+        )
+        record(con, "4")
+    result = run_dbt(select, tmp_path)
+    assert result.success
+    (compiled,) = [r.node.compiled_code for r in result.result.results if r.node.name == "stg_web__events"]
+    # the watermark is the third load's time, strictly after it: the third load is not read again
+    assert "> cast('2024-06-02 00:00:00.000000' as timestamp)" in compiled, compiled
+    assert query(wh, staged.format("staging.stg_web__events"))[-1] == ("w5",)

@@ -17,10 +17,16 @@
     on_schema_change='append_new_columns',
     pre_hook=[
         "{{ nurture_log_interactions_before() }}",
-        "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts')) }}",
+        "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts'),"
+        " ref('int_identity__resolution'), ref('int_identity__observations')) }}",
     ],
-    post_hook="{{ nurture_log_interactions_after() }}"
+    post_hook=[
+        "{{ nurture_log_interactions_after() }}",
+        "{{ nurture_remember_attribution(ref('int_identity__resolution')) }}",
+    ]
 ) }}
+-- depends_on: {{ ref('int_identity__resolution') }}
+-- depends_on: {{ ref('int_identity__observations') }}
 
 with
 
