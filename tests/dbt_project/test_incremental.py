@@ -417,3 +417,80 @@ def test_a_load_is_staged_once_it_completes(raw_warehouse: Path, tmp_path: Path)
     # the watermark is the third load's time, strictly after it: the third load is not read again
     assert "> cast('2024-06-02 00:00:00.000000' as timestamp)" in compiled, compiled
     assert query(wh, staged.format("staging.stg_web__events"))[-1] == ("w5",)
+
+
+def test_a_split_moves_interactions_back_and_drops_unattributed_records(
+    raw_warehouse: Path, tmp_path: Path
+) -> None:
+    """The re-attribution follows the identifiers whose contact changed since the table was last
+    attributed: a merge moves the rows to the surviving contact, a split (the identifier that
+    bridged two people blocklisted) moves them back, and a record whose only identifier is now
+    blocked leaves ``fct_interactions``; the result equals a full refresh."""
+    wh = raw_warehouse
+    select = ["run", "--select", "+fct_interactions"]
+
+    def form(submission_id: str, at: str, **ids: str) -> dict[str, Any]:
+        return {"submission_id": submission_id, "form_type": "contact", "occurred_at": at, **ids}
+
+    def contacts() -> dict[str, str]:
+        return dict(query(wh, "select record_id, contact_id from marts.fct_interactions"))
+
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "crm_contacts",
+            [{"crm_contact_id": "c1", "created_at": "2023-12-01T10:00:00Z", "email": ANN}],
+        )
+        insert_rows(
+            con,
+            "form_submissions",
+            [
+                form("f1", "2023-12-05T10:00:00Z", email=BOB, phone=BOB_PHONE),
+                form("f2", "2023-12-06T10:00:00Z", phone=BOB_PHONE),  # the phone only
+            ],
+        )
+    seeds_and_models = [
+        "build",
+        "--select",
+        "+fct_interactions",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+    ]
+    assert run_dbt(seeds_and_models, tmp_path).success
+    first = contacts()
+    ann, bob = first["c1"], first["f1"]
+    assert ann != bob and first["f2"] == bob
+
+    with duckdb.connect(str(wh)) as con:  # bob's phone logged against ann's CRM record: a merge
+        insert_rows(
+            con,
+            "calls",
+            [
+                {
+                    "call_id": "call1",
+                    "occurred_at": "2024-05-20T10:00:00Z",
+                    "outcome": "reached",
+                    "phone": BOB_PHONE,
+                    "crm_contact_id": "c1",
+                }
+            ],
+            file="calls-2.csv",
+            loaded_at=SECOND_LOAD,
+        )
+    assert run_dbt(select, tmp_path).success
+    merged = contacts()
+    assert merged["f1"] == merged["f2"] == merged["call1"] == ann
+
+    with duckdb.connect(str(wh)) as con:  # the bridging phone blocklisted (the seed edited): a split
+        con.execute(f"insert into seeds.identity_blocklist values ('phone', '{BOB_PHONE}', 'wrong merge')")
+    assert run_dbt(select, tmp_path).success
+    split = contacts()
+    assert split["f1"] == bob and split["call1"] == split["c1"] == ann
+    assert "f2" not in split  # its only identifier is blocked: no contact
+    kept = f"select count(*) from main.nurture_attributed where identifier_value = '{BOB_PHONE}'"
+    assert query(wh, kept) == [(0,)]  # the assignment it now follows has no blocked identifier
+
+    assert run_dbt([*select, "--full-refresh"], tmp_path).success
+    assert contacts() == split
