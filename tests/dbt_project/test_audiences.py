@@ -159,7 +159,14 @@ def scenario(tmp_path_factory: pytest.TempPathFactory, module_monkeypatch: pytes
         for audience in ("anonymous_abandoners", "identified_abandoners")
     }
     with duckdb.connect(str(warehouse)) as con:
-        insert_rows(con, "web_events", [IDENTIFY], file="landing/web_events/part-0002.jsonl")
+        # a second load: a later load time than the first (each load stamps its own)
+        insert_rows(
+            con,
+            "web_events",
+            [IDENTIFY],
+            file="landing/web_events/part-0002.jsonl",
+            loaded_at="2024-01-02T00:00:00Z",
+        )
     second = run_dbt(["build", "--select", *SELECTION, "--vars", json.dumps({"as_of": DAY_2})], root)
     assert second.success, failures(second)
     return built
