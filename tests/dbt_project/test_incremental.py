@@ -32,6 +32,14 @@ FIRST_LOAD = "2024-01-01T00:00:00Z"
 SECOND_LOAD = "2024-06-01T00:00:00Z"
 ANN, BOB, CAROL = "ann@acme.com", "bob@acme.com", "carol@globex.com"
 BOB_PHONE = "+33633333333"
+# bob's phone logged against ann's CRM record: it merges the two contacts
+BRIDGING_CALL = {
+    "call_id": "call1",
+    "occurred_at": "2024-05-20T10:00:00Z",
+    "outcome": "reached",
+    "phone": BOB_PHONE,
+    "crm_contact_id": "c1",
+}
 
 # Every incremental model, and models downstream of them (int_lifecycle__signal_matches keeps rows of
 # interactions that left fct_interactions, which int_lifecycle__signals drops: it is compared
@@ -163,15 +171,7 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
         insert_rows(  # bob's phone logged against ann's CRM record: the two contacts merge
             con,
             "calls",
-            [
-                {
-                    "call_id": "call1",
-                    "occurred_at": "2024-05-20T10:00:00Z",
-                    "outcome": "reached",
-                    "phone": BOB_PHONE,
-                    "crm_contact_id": "c1",
-                }
-            ],
+            [BRIDGING_CALL],
             file="calls-2.csv",
             loaded_at=SECOND_LOAD,
         )
@@ -343,74 +343,46 @@ def test_a_load_is_staged_once_it_completes(raw_warehouse: Path, tmp_path: Path)
         "--resource-type",
         "model",
     ]
-
-    def record(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
-        con.execute(
-            "insert into raw._dlt_loads values (?, 'nurture', 0, now(), 'hash')",
-            [load_id],
-        )
-
-    with duckdb.connect(str(wh)) as con:
-        con.execute(
-            "create table raw._dlt_loads (load_id varchar not null, schema_name varchar, "
-            "status bigint not null, inserted_at timestamp with time zone not null, "
-            "schema_version_hash varchar)"
-        )
-        insert_rows(
-            con,
-            "web_events",
-            [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing")],
-            loaded_at=FIRST_LOAD,
-            load_id="1",
-        )
-        record(con, "1")
-        # the second load stopped after its first file: not recorded
-        insert_rows(
-            con,
-            "web_events",
-            [page("w2", "2024-05-30T10:00:00Z", "k1", "/demo")],
-            file="web-2.jsonl",
-            loaded_at=SECOND_LOAD,
-            load_id="2",
-        )
-    assert run_dbt(select, tmp_path).success
     staged = "select event_id from {} order by event_id"
+
+    def load(
+        event: dict[str, Any], loaded_at: str, load_id: str, *, file: str, completed: bool = True
+    ) -> None:
+        """Write one event as part of dlt load ``load_id``; record the load when it completes."""
+        with duckdb.connect(str(wh)) as con:
+            con.execute(
+                "create table if not exists raw._dlt_loads (load_id varchar not null, schema_name varchar, "
+                "status bigint not null, inserted_at timestamp with time zone not null, "
+                "schema_version_hash varchar)"
+            )
+            insert_rows(con, "web_events", [event], file=file, loaded_at=loaded_at, load_id=load_id)
+            if completed:
+                con.execute("insert into raw._dlt_loads values (?, 'nurture', 0, now(), 'hash')", [load_id])
+
+    load(page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing"), FIRST_LOAD, "1", file="web-1.jsonl")
+    # the second load stopped after its first file: not recorded
+    load(
+        page("w2", "2024-05-30T10:00:00Z", "k1", "/demo"),
+        SECOND_LOAD,
+        "2",
+        file="web-2.jsonl",
+        completed=False,
+    )
+    assert run_dbt(select, tmp_path).success
     assert query(wh, staged.format("staging.stg_web__events")) == [("w1",)]
 
-    with duckdb.connect(str(wh)) as con:  # its retry writes the rest and records the load
-        insert_rows(
-            con,
-            "web_events",
-            [page("w3", "2024-05-31T10:00:00Z", "k2", "/demo")],
-            file="web-3.jsonl",
-            loaded_at=SECOND_LOAD,
-            load_id="2",
-        )
-        record(con, "2")
-        # a third load, complete: the run after it reads only rows loaded after the second
-        insert_rows(
-            con,
-            "web_events",
-            [page("w4", "2024-06-02T10:00:00Z", "k2", "/pricing")],
-            file="web-4.jsonl",
-            loaded_at="2024-06-02T00:00:00Z",
-            load_id="3",
-        )
-        record(con, "3")
+    # its retry writes the rest and records the load; a third load completes after it
+    load(page("w3", "2024-05-31T10:00:00Z", "k2", "/demo"), SECOND_LOAD, "2", file="web-3.jsonl")
+    load(
+        page("w4", "2024-06-02T10:00:00Z", "k2", "/pricing"), "2024-06-02T00:00:00Z", "3", file="web-4.jsonl"
+    )
     assert run_dbt(select, tmp_path).success
     for model in ("staging.stg_web__events", "intermediate.int_web_pages_classified"):
         assert query(wh, staged.format(model)) == [("w1",), ("w2",), ("w3",), ("w4",)], model
 
-    with duckdb.connect(str(wh)) as con:
-        insert_rows(
-            con,
-            "web_events",
-            [page("w5", "2024-06-03T10:00:00Z", "k2", "/pricing")],
-            file="web-5.jsonl",
-            loaded_at="2024-06-03T00:00:00Z",
-            load_id="4",
-        )
-        record(con, "4")
+    load(
+        page("w5", "2024-06-03T10:00:00Z", "k2", "/pricing"), "2024-06-03T00:00:00Z", "4", file="web-5.jsonl"
+    )
     result = run_dbt(select, tmp_path)
     assert result.success
     (compiled,) = [r.node.compiled_code for r in result.result.results if r.node.name == "stg_web__events"]
@@ -467,15 +439,7 @@ def test_a_split_moves_interactions_back_and_drops_unattributed_records(
         insert_rows(
             con,
             "calls",
-            [
-                {
-                    "call_id": "call1",
-                    "occurred_at": "2024-05-20T10:00:00Z",
-                    "outcome": "reached",
-                    "phone": BOB_PHONE,
-                    "crm_contact_id": "c1",
-                }
-            ],
+            [BRIDGING_CALL],
             file="calls-2.csv",
             loaded_at=SECOND_LOAD,
         )
