@@ -152,7 +152,7 @@ where
     first time belongs to records loaded in this run, which the run writes with their contact; when
     it merges contacts, the identifiers already known change contact. Those records' rows are
     joined with their record contacts, not the whole table. Without a kept assignment (the first run
-    after an upgrade) every row is compared. Nothing on a full build, nor on engines that rebuild
+    after an upgrade) every record of the table is. Nothing on a full build, nor on engines that rebuild
     the table.
 -#}
 {% macro nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
@@ -162,10 +162,9 @@ where
 {% macro default__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
     {%- if is_incremental() -%}
         {%- set attributed = load_relation(nurture_attributed()) if execute else none -%}
-drop table if exists nurture_reattributed;
-        {%- if attributed is not none %}
 drop table if exists nurture_moved_records;
 create temporary table nurture_moved_records as
+        {%- if attributed is not none %}
 with moved_identifiers as (
     select
         attributed.identifier_type,
@@ -185,9 +184,11 @@ inner join moved_identifiers
     on
         observations.identifier_type = moved_identifiers.identifier_type
         and observations.identifier_value = moved_identifiers.identifier_value;
+        {%- else %}
+select distinct record_source, record_id from {{ this }};
         {%- endif %}
+drop table if exists nurture_reattributed;
 create temporary table nurture_reattributed as
-        {%- if attributed is not none %}
 with interactions as (
     select interactions.* from {{ this }} as interactions
     inner join nurture_moved_records as moved
@@ -202,18 +203,12 @@ current_contacts as (
             current_contacts.record_source = moved.record_source
             and current_contacts.record_id = moved.record_id
 )
-        {%- endif %}
 select
     interactions.interaction_id,
     interactions.contact_id as previous_contact_id,
     current_contacts.contact_id
-        {%- if attributed is not none %}
 from interactions
 left join current_contacts
-        {%- else %}
-from {{ this }} as interactions
-left join {{ record_contacts }} as current_contacts
-        {%- endif %}
     on
         interactions.record_source = current_contacts.record_source
         and interactions.record_id = current_contacts.record_id
@@ -230,10 +225,8 @@ where interaction_id in (
     where reattributed.contact_id is null
 );
 {{ nurture_log_reattributed('nurture_reattributed') }};
-drop table nurture_reattributed
-        {%- if attributed is not none -%};
+drop table nurture_reattributed;
 drop table nurture_moved_records
-        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
