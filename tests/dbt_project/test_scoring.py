@@ -243,6 +243,38 @@ def test_history_gives_the_score_of_past_days(scored: Scored) -> None:
     assert on("nathalie", "2026-04-01") is None  # before the window
 
 
+def test_history_carries_the_band_of_the_day_before(scored: Scored) -> None:
+    """`previous_band` is computed with the day's own row (no window over the history): it must equal
+    the band of the contact's previous row, null on its first day in the window."""
+    mismatches = scored.query(
+        """
+        select contact_id, score_date, previous_band, day_before
+        from (
+            select
+                contact_id,
+                score_date,
+                previous_band,
+                lag(band) over (partition by contact_id, scoring_model order by score_date) as day_before
+            from marts.fct_lead_score_history
+        )
+        where previous_band is distinct from day_before
+        """
+    )
+    assert mismatches == []
+    rows = scored.query(
+        "select score_date, band, previous_band from marts.fct_lead_score_history "
+        "where contact_id = ? and score_date between '2026-06-25' and '2026-06-26' order by score_date",
+        [scored.contact["martino"]],
+    )
+    assert rows == [(date(2026, 6, 25), "warm", None), (date(2026, 6, 26), "hot", "warm")]
+    first = scored.query(
+        "select score_date, previous_band from marts.fct_lead_score_history where contact_id = ? "
+        "order by score_date limit 1",
+        [scored.contact["nathalie"]],
+    )
+    assert first == [(date(2026, 4, 2), None)]  # the window's first day has no day before
+
+
 def test_became_hot_and_crossings(scored: Scored) -> None:
     became = scored.query(
         "select became_hot_at from marts.fct_lead_scores where contact_id = ?", [scored.contact["martino"]]

@@ -1,26 +1,32 @@
 {#-
     Daily score history: the score and band of each scored contact in each model at the end of each
     day of the history window, the `scoring_history_days` days up to the as-of date (project var,
-    default 90). Rebuilding with `--vars '{as_of: ...}'` gives the history as of any past date.
+    default 90), and the band of the day before (`previous_band`, null on the contact's first day in
+    the window). Rebuilding with `--vars '{as_of: ...}'` gives the history as of any past date.
 
     Same rules as the ledger, computed for every day D of the window: profile points from the
     contact's first interaction; actions up to D (with their caps); `fade` models halve decaying
     points every `half_life_days` by age at D; the inactivity penalty and long-inactivity rules use
-    the last positive action up to D; then the floor and ceiling. Cost: one row per contact x model x
-    day of the window (from its first interaction); actions before the window are folded into the
-    window's first day, so the cost does not grow with the length of the event history.
-    Profile attributes are today's (the warehouse keeps no attribute history).
+    the last positive action up to D; then the floor and ceiling. Actions before the window are
+    folded into the window's first day, so the cost does not grow with the length of the event
+    history. Profile attributes are today's (the warehouse keeps no attribute history).
+
+    How it is computed, so that the cost is one pass over the output (a row per contact x model x
+    day): the days on which a contact earned points split its history into segments; running sums
+    over those few rows give each segment's totals, and each segment is then spread over its days
+    by a join with the window's days (a table of at most `scoring_history_days` rows). No window
+    function or aggregate runs over the day-by-day rows, which at 100M events are ~250M: sorting or
+    hashing them spilled tens of GB. The day before each day is scored from the same segment (or
+    the one before, on a segment's first day), which gives `previous_band` without a `lag` over
+    the history: `fct_score_threshold_crossings` and `fct_lead_scores` read it.
 -#}
 
 {%- set double = "double" -%}
+{%- set string = dbt.type_string() -%}
 {%- set days = scoring_history_days() -%}
-{%- set window_start = dbt.dateadd('day', -(days - 1), nurture_as_of()) -%}
+{%- set window_start = 'cast(' ~ dbt.dateadd('day', -(days - 1), nurture_as_of()) ~ ' as date)' -%}
 {%- set age_at_window_start = dbt.datediff('point_rows.occurred_on', window_start, 'day') -%}
-{%- set days_into_window = dbt.datediff(window_start, 'cumulated.score_date', 'day') -%}
-{%- set days_since_action = dbt.datediff('cumulated.last_action_on', 'cumulated.score_date', 'day') -%}
-{%- set days_inactive = dbt.datediff(
-    'coalesce(cumulated.last_action_on, cumulated.first_active_on)', 'cumulated.score_date', 'day'
-) -%}
+{%- set by_segment = 'partition by contact_id, scoring_model order by segment_start' -%}
 
 with
 
@@ -52,6 +58,44 @@ inactivity_rules as (
 
     select * from {{ ref('scoring_negative_rules') }}
     where rule_type = 'inactivity'
+
+),
+
+-- The long-inactivity rules as bands of days inactive: from one threshold to the next, the points
+-- of every rule reached (so that a day matches one band at most, with no aggregate over the days).
+inactivity_thresholds as (
+
+    select
+        scoring_model,
+        threshold
+    from inactivity_rules
+    group by scoring_model, threshold
+
+),
+
+inactivity_bands as (
+
+    select
+        inactivity_thresholds.scoring_model,
+        inactivity_thresholds.threshold as from_days,
+        sum(inactivity_rules.points) as points
+    from inactivity_thresholds
+    inner join inactivity_rules
+        on
+            inactivity_thresholds.scoring_model = inactivity_rules.scoring_model
+            and inactivity_rules.threshold <= inactivity_thresholds.threshold
+    group by inactivity_thresholds.scoring_model, inactivity_thresholds.threshold
+
+),
+
+inactivity_ranges as (
+
+    select
+        scoring_model,
+        from_days,
+        lead(from_days) over (partition by scoring_model order by from_days) as to_days,
+        points
+    from inactivity_bands
 
 ),
 
@@ -98,7 +142,7 @@ bucketed as (
         point_rows.contact_id,
         point_rows.scoring_model,
         case
-            when point_rows.occurred_on < cast({{ window_start }} as date) then cast({{ window_start }} as date)
+            when point_rows.occurred_on < {{ window_start }} then {{ window_start }}
             else point_rows.occurred_on
         end as bucket_on,
         case
@@ -122,140 +166,207 @@ bucketed as (
 
 ),
 
+-- Each scored contact's first day in the window: its history starts there, with no points yet.
+history_starts as (
+
+    select
+        contact_id,
+        scoring_model,
+        first_active_on,
+        case
+            when first_active_on < {{ window_start }} then {{ window_start }}
+            else first_active_on
+        end as start_on
+    from contact_models
+    where first_active_on <= {{ nurture_as_of() }}
+
+),
+
+-- The days that start a segment: the first day, and every day with points (none before the first day).
+segment_points as (
+
+    select
+        contact_id,
+        scoring_model,
+        first_active_on,
+        start_on as segment_start,
+        cast(0 as {{ double }}) as steady_points,
+        cast(0 as {{ double }}) as scaled_fading_points,
+        cast(null as date) as action_on
+    from history_starts
+    union all
+    select
+        history_starts.contact_id,
+        history_starts.scoring_model,
+        history_starts.first_active_on,
+        bucketed.bucket_on as segment_start,
+        bucketed.steady_points,
+        bucketed.scaled_fading_points,
+        bucketed.action_on
+    from bucketed
+    inner join history_starts
+        on
+            bucketed.contact_id = history_starts.contact_id
+            and bucketed.scoring_model = history_starts.scoring_model
+            and bucketed.bucket_on >= history_starts.start_on
+
+),
+
 daily as (
 
     select
         contact_id,
         scoring_model,
-        bucket_on,
+        first_active_on,
+        segment_start,
         sum(steady_points) as steady_points,
         sum(scaled_fading_points) as scaled_fading_points,
         max(action_on) as action_on
-    from bucketed
-    group by contact_id, scoring_model, bucket_on
+    from segment_points
+    group by contact_id, scoring_model, first_active_on, segment_start
 
 ),
 
-spine as (
+-- Running totals up to each segment, and up to the segment before (for its first day's day before).
+segments as (
 
     select
-        contact_models.contact_id,
-        contact_models.scoring_model,
-        contact_models.first_active_on,
-        window_days.score_date
-    from contact_models
-    inner join window_days
-        on contact_models.first_active_on <= window_days.score_date
-
-),
-
-cumulated as (
-
-    select
-        spine.contact_id,
-        spine.scoring_model,
-        spine.first_active_on,
-        spine.score_date,
-        sum(coalesce(daily.steady_points, 0)) over (
-            partition by spine.contact_id, spine.scoring_model
-            order by spine.score_date
-            rows between unbounded preceding and current row
+        contact_id,
+        scoring_model,
+        first_active_on,
+        segment_start,
+        coalesce(
+            lead(segment_start) over ({{ by_segment }}),
+            cast({{ dbt.dateadd('day', 1, nurture_as_of()) }} as date)
+        ) as segment_end,
+        lag(segment_start) over ({{ by_segment }}) as previous_segment_start,
+        sum(steady_points) over (
+            {{ by_segment }} rows between unbounded preceding and current row
         ) as steady_points,
-        sum(coalesce(daily.scaled_fading_points, 0)) over (
-            partition by spine.contact_id, spine.scoring_model
-            order by spine.score_date
-            rows between unbounded preceding and current row
+        sum(scaled_fading_points) over (
+            {{ by_segment }} rows between unbounded preceding and current row
         ) as scaled_fading_points,
-        max(daily.action_on) over (
-            partition by spine.contact_id, spine.scoring_model
-            order by spine.score_date
-            rows between unbounded preceding and current row
-        ) as last_action_on
-    from spine
-    left join daily
-        on
-            spine.contact_id = daily.contact_id
-            and spine.scoring_model = daily.scoring_model
-            and spine.score_date = daily.bucket_on
+        max(action_on) over (
+            {{ by_segment }} rows between unbounded preceding and current row
+        ) as last_action_on,
+        sum(steady_points) over (
+            {{ by_segment }} rows between unbounded preceding and 1 preceding
+        ) as segment_previous_steady_points,
+        sum(scaled_fading_points) over (
+            {{ by_segment }} rows between unbounded preceding and 1 preceding
+        ) as segment_previous_scaled_fading_points,
+        max(action_on) over (
+            {{ by_segment }} rows between unbounded preceding and 1 preceding
+        ) as segment_previous_last_action_on
+    from daily
 
 ),
 
-with_recency as (
+-- Each segment spread over its days; the day before a day is in the same segment but on its first day.
+dated as (
 
     select
-        cumulated.*,
+        segments.contact_id,
+        segments.scoring_model,
+        segments.first_active_on,
+        window_days.score_date,
+        segments.steady_points,
+        segments.scaled_fading_points,
+        segments.last_action_on,
+        (
+            window_days.score_date > segments.segment_start
+            or segments.previous_segment_start is not null
+        ) as has_previous_day,
+        case
+            when window_days.score_date > segments.segment_start then segments.steady_points
+            else segments.segment_previous_steady_points
+        end as previous_steady_points,
+        case
+            when window_days.score_date > segments.segment_start then segments.scaled_fading_points
+            else segments.segment_previous_scaled_fading_points
+        end as previous_scaled_fading_points,
+        case
+            when window_days.score_date > segments.segment_start then segments.last_action_on
+            else segments.segment_previous_last_action_on
+        end as previous_last_action_on,
+        cast({{ dbt.dateadd('day', -1, 'window_days.score_date') }} as date) as previous_date
+    from segments
+    inner join window_days
+        on
+            window_days.score_date >= segments.segment_start
+            and window_days.score_date < segments.segment_end
+
+),
+
+unbounded as (
+
+    select
+        dated.contact_id,
+        dated.scoring_model,
+        dated.score_date,
+        dated.has_previous_day,
         scoring_models.score_floor,
         scoring_models.score_ceiling,
         scoring_models.hot_threshold,
         scoring_models.warm_threshold,
-        case
-            when scoring_models.recency_method = 'fade'
-                then cumulated.scaled_fading_points * power(
-                    0.5,
-                    cast({{ days_into_window }} as {{ double }})
-                    / cast(scoring_models.half_life_days as {{ double }})
-                )
-            else 0
-        end as fading_points,
-        case
-            when
-                scoring_models.recency_method = 'inactivity_penalty'
-                and cumulated.last_action_on is not null
-                then -scoring_models.inactivity_points_per_month * floor(
-                    cast({{ days_since_action }} as {{ double }})
-                    / 30
-                )
-            else 0
-        end as penalty_points,
-        {{ days_inactive }}
-            as days_inactive
-    from cumulated
+        ({{ scoring_history_unbounded_score('', 'dated.score_date', window_start) }})
+        + coalesce(today_inactivity.points, 0) as unbounded_score,
+        ({{ scoring_history_unbounded_score('previous_', 'dated.previous_date', window_start) }})
+        + coalesce(previous_inactivity.points, 0) as previous_unbounded_score
+    from dated
     inner join scoring_models
-        on cumulated.scoring_model = scoring_models.scoring_model
-
-),
-
-with_inactivity as (
-
-    select
-        with_recency.contact_id,
-        with_recency.scoring_model,
-        with_recency.score_date,
-        max(with_recency.score_floor) as score_floor,
-        max(with_recency.score_ceiling) as score_ceiling,
-        max(with_recency.hot_threshold) as hot_threshold,
-        max(with_recency.warm_threshold) as warm_threshold,
-        max(with_recency.steady_points + with_recency.fading_points + with_recency.penalty_points)
-        + coalesce(sum(inactivity_rules.points), 0) as unbounded_score
-    from with_recency
-    left join inactivity_rules
+        on dated.scoring_model = scoring_models.scoring_model
+    left join inactivity_ranges as today_inactivity
         on
-            with_recency.scoring_model = inactivity_rules.scoring_model
-            and with_recency.days_inactive >= inactivity_rules.threshold
-    group by with_recency.contact_id, with_recency.scoring_model, with_recency.score_date
+            dated.scoring_model = today_inactivity.scoring_model
+            and {{ scoring_history_days_inactive('', 'dated.score_date') }} >= today_inactivity.from_days
+            and (
+                today_inactivity.to_days is null
+                or {{ scoring_history_days_inactive('', 'dated.score_date') }} < today_inactivity.to_days
+            )
+    left join inactivity_ranges as previous_inactivity
+        on
+            dated.scoring_model = previous_inactivity.scoring_model
+            and {{ scoring_history_days_inactive('previous_', 'dated.previous_date') }} >= previous_inactivity.from_days
+            and (
+                previous_inactivity.to_days is null
+                or {{ scoring_history_days_inactive('previous_', 'dated.previous_date') }} < previous_inactivity.to_days
+            )
 
 ),
 
 scored as (
 
     select
-        *,
+        contact_id,
+        scoring_model,
+        score_date,
+        has_previous_day,
+        hot_threshold,
+        warm_threshold,
         round(
             case
                 when unbounded_score < score_floor then score_floor
                 when unbounded_score > score_ceiling then score_ceiling
                 else unbounded_score
             end, 2
-        ) as score
-    from with_inactivity
+        ) as score,
+        round(
+            case
+                when previous_unbounded_score < score_floor then score_floor
+                when previous_unbounded_score > score_ceiling then score_ceiling
+                else previous_unbounded_score
+            end, 2
+        ) as previous_score
+    from unbounded
 
 ),
 
 final as (
 
     select
-        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast(scoring_model as {{ dbt.type_string() }}) as scoring_model,
+        cast(contact_id as {{ string }}) as contact_id,
+        cast(scoring_model as {{ string }}) as scoring_model,
         cast(score_date as date) as score_date,
         cast(score as {{ double }}) as score,
         cast(
@@ -263,8 +374,16 @@ final as (
                 when score >= hot_threshold then 'hot'
                 when score >= warm_threshold then 'warm'
                 else 'cold'
-            end as {{ dbt.type_string() }}
-        ) as band
+            end as {{ string }}
+        ) as band,
+        cast(
+            case
+                when not has_previous_day then null
+                when previous_score >= hot_threshold then 'hot'
+                when previous_score >= warm_threshold then 'warm'
+                else 'cold'
+            end as {{ string }}
+        ) as previous_band
     from scored
 
 )

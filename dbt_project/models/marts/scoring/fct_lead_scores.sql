@@ -77,42 +77,9 @@ current_bands as (
 
 ),
 
--- The history's days before the as-of date, and the as-of day as scored now.
-history_days as (
-
-    select
-        contact_id,
-        scoring_model,
-        score_date,
-        score,
-        band
-    from history
-    where score_date < {{ nurture_as_of() }}
-    union all
-    select
-        contact_id,
-        scoring_model,
-        cast({{ nurture_as_of() }} as date) as score_date,
-        cast(null as {{ double }}) as score,
-        band
-    from current_bands
-
-),
-
-history_with_previous as (
-
-    select
-        contact_id,
-        scoring_model,
-        score_date,
-        score,
-        band,
-        lag(band) over (partition by contact_id, scoring_model order by score_date) as previous_band
-    from history_days
-
-),
-
--- became_hot_at: the first day of the latest hot streak within the history window.
+-- The history's days before the as-of date (the daily run may have built it a day or more ago).
+-- became_hot_at: the first day of the latest hot streak within the window, the as-of day counted
+-- with its band as scored here (below). `previous_band` is the history's own: no window function.
 history_summary as (
 
     select
@@ -121,11 +88,14 @@ history_summary as (
         max(
             case when band = 'hot' and coalesce(previous_band, '') != 'hot' then score_date end
         ) as became_hot_at,
+        max(score_date) as last_history_date,
+        max(case when band = 'hot' then score_date end) as last_hot_date,
         max(case when score_date = {{ dbt.dateadd('day', -7, nurture_as_of()) }} then score end)
             as score_7_days_ago,
         max(case when score_date = {{ dbt.dateadd('day', -30, nurture_as_of()) }} then score end)
             as score_30_days_ago
-    from history_with_previous
+    from history
+    where score_date < {{ nurture_as_of() }}
     group by contact_id, scoring_model
 
 ),
@@ -137,7 +107,16 @@ scored as (
         contact_models.scoring_model,
         scoring_models.hot_threshold,
         scoring_models.warm_threshold,
-        history_summary.became_hot_at,
+        case
+            when
+                current_bands.band = 'hot'
+                and (
+                    history_summary.last_hot_date is null
+                    or history_summary.last_hot_date < history_summary.last_history_date
+                )
+                then {{ nurture_as_of() }}
+            else history_summary.became_hot_at
+        end as became_hot_at,
         coalesce(ledger_totals.score, 0) as score,
         coalesce(ledger_totals.ledger_rows, 0) as ledger_rows,
         coalesce(history_summary.score_7_days_ago, 0) as score_7_days_ago,
@@ -153,6 +132,10 @@ scored as (
         on
             contact_models.contact_id = history_summary.contact_id
             and contact_models.scoring_model = history_summary.scoring_model
+    left join current_bands
+        on
+            contact_models.contact_id = current_bands.contact_id
+            and contact_models.scoring_model = current_bands.scoring_model
 
 ),
 

@@ -1,6 +1,7 @@
 {#-
     Threshold crossings: one row per day a contact's band changed in a model (cold -> warm,
-    warm -> hot, hot -> warm...), within the score history window, from `fct_lead_score_history`.
+    warm -> hot, hot -> warm...), within the score history window, from `fct_lead_score_history` (whose rows carry the band of
+    the day before: no window function over the history).
 
     "Since the last run": the warehouse is rebuilt from scratch and may be rebuilt for a past date,
     so this table keeps no state of its own. It is a pure function of the history: every crossing
@@ -24,19 +25,6 @@ history as (
 
 ),
 
-with_previous as (
-
-    select
-        contact_id,
-        scoring_model,
-        score_date,
-        score,
-        band,
-        lag(band) over (partition by contact_id, scoring_model order by score_date) as previous_band
-    from history
-
-),
-
 crossings as (
 
     select
@@ -46,7 +34,7 @@ crossings as (
         band as to_band,
         score,
         coalesce(previous_band, 'none') as from_band
-    from with_previous
+    from history
     where
         (previous_band is not null and band != previous_band)
         or (previous_band is null and band != 'cold' and score_date > cast({{ window_start }} as date))
