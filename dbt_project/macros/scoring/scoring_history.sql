@@ -1,13 +1,10 @@
 {#-
-    The daily score history's day arithmetic (models/marts/scoring/fct_lead_score_history.sql), for
-    a day and the day before it from the same row: `prefix` '' reads the row's own totals,
-    'previous_' those of the day before.
-
-    scoring_history_unbounded_score: steady points, plus fading points halved every
+    The daily score history's score of a day (models/marts/scoring/fct_lead_score_history.sql),
+    for a day and the day before it from the same row: `prefix` '' reads the row's own totals,
+    'previous_' those of the day before. Steady points, plus fading points halved every
     `half_life_days` from the window's first day (`fade` models), plus the inactivity penalty per
     full 30 days since the last action (`inactivity_penalty` models); before the long-inactivity
     rules, the floor and the ceiling.
-    scoring_history_days_inactive: days since the last action (the first interaction without one).
 -#}
 {% macro scoring_history_unbounded_score(prefix, day, window_start) -%}
     {%- set days_into_window = dbt.datediff(window_start, day, 'day') -%}
@@ -32,9 +29,4 @@
             )
         else 0
     end
-{%- endmacro %}
-
-
-{% macro scoring_history_days_inactive(prefix, day) -%}
-    {{ dbt.datediff('coalesce(dated.' ~ prefix ~ 'last_action_on, dated.first_active_on)', day, 'day') }}
 {%- endmacro %}

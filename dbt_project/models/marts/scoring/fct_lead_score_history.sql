@@ -83,7 +83,7 @@ inactivity_bands as (
     inner join inactivity_rules
         on
             inactivity_thresholds.scoring_model = inactivity_rules.scoring_model
-            and inactivity_rules.threshold <= inactivity_thresholds.threshold
+            and inactivity_thresholds.threshold >= inactivity_rules.threshold
     group by inactivity_thresholds.scoring_model, inactivity_thresholds.threshold
 
 ),
@@ -93,8 +93,8 @@ inactivity_ranges as (
     select
         scoring_model,
         from_days,
-        lead(from_days) over (partition by scoring_model order by from_days) as to_days,
-        points
+        points,
+        lead(from_days) over (partition by scoring_model order by from_days) as to_days
     from inactivity_bands
 
 ),
@@ -263,7 +263,7 @@ segments as (
 ),
 
 -- Each segment spread over its days; the day before a day is in the same segment but on its first day.
-dated as (
+spread as (
 
     select
         segments.contact_id,
@@ -293,8 +293,21 @@ dated as (
     from segments
     inner join window_days
         on
-            window_days.score_date >= segments.segment_start
-            and window_days.score_date < segments.segment_end
+            segments.segment_start <= window_days.score_date
+            and segments.segment_end > window_days.score_date
+
+),
+
+-- Days since the last action (the first interaction without one), for the long-inactivity rules.
+dated as (
+
+    select
+        *,
+        {{ dbt.datediff('coalesce(last_action_on, first_active_on)', 'score_date', 'day') }}
+            as days_inactive,
+        {{ dbt.datediff('coalesce(previous_last_action_on, first_active_on)', 'previous_date', 'day') }}
+            as previous_days_inactive
+    from spread
 
 ),
 
@@ -319,18 +332,15 @@ unbounded as (
     left join inactivity_ranges as today_inactivity
         on
             dated.scoring_model = today_inactivity.scoring_model
-            and {{ scoring_history_days_inactive('', 'dated.score_date') }} >= today_inactivity.from_days
-            and (
-                today_inactivity.to_days is null
-                or {{ scoring_history_days_inactive('', 'dated.score_date') }} < today_inactivity.to_days
-            )
+            and dated.days_inactive >= today_inactivity.from_days
+            and (today_inactivity.to_days is null or dated.days_inactive < today_inactivity.to_days)
     left join inactivity_ranges as previous_inactivity
         on
             dated.scoring_model = previous_inactivity.scoring_model
-            and {{ scoring_history_days_inactive('previous_', 'dated.previous_date') }} >= previous_inactivity.from_days
+            and dated.previous_days_inactive >= previous_inactivity.from_days
             and (
                 previous_inactivity.to_days is null
-                or {{ scoring_history_days_inactive('previous_', 'dated.previous_date') }} < previous_inactivity.to_days
+                or dated.previous_days_inactive < previous_inactivity.to_days
             )
 
 ),
