@@ -354,20 +354,8 @@ scored as (
         has_previous_day,
         hot_threshold,
         warm_threshold,
-        round(
-            case
-                when unbounded_score < score_floor then score_floor
-                when unbounded_score > score_ceiling then score_ceiling
-                else unbounded_score
-            end, 2
-        ) as score,
-        round(
-            case
-                when previous_unbounded_score < score_floor then score_floor
-                when previous_unbounded_score > score_ceiling then score_ceiling
-                else previous_unbounded_score
-            end, 2
-        ) as previous_score
+        {{ scoring_bounded_score('unbounded_score') }} as score,
+        {{ scoring_bounded_score('previous_unbounded_score') }} as previous_score
     from unbounded
 
 ),
@@ -379,20 +367,9 @@ final as (
         cast(scoring_model as {{ string }}) as scoring_model,
         cast(score_date as date) as score_date,
         cast(score as {{ double }}) as score,
+        cast({{ scoring_band('score') }} as {{ string }}) as band,
         cast(
-            case
-                when score >= hot_threshold then 'hot'
-                when score >= warm_threshold then 'warm'
-                else 'cold'
-            end as {{ string }}
-        ) as band,
-        cast(
-            case
-                when not has_previous_day then null
-                when previous_score >= hot_threshold then 'hot'
-                when previous_score >= warm_threshold then 'warm'
-                else 'cold'
-            end as {{ string }}
+            case when has_previous_day then {{ scoring_band('previous_score') }} end as {{ string }}
         ) as previous_band
     from scored
 

@@ -61,11 +61,9 @@ current_bands as (
     select
         contact_models.contact_id,
         contact_models.scoring_model,
-        case
-            when coalesce(ledger_totals.score, 0) >= scoring_models.hot_threshold then 'hot'
-            when coalesce(ledger_totals.score, 0) >= scoring_models.warm_threshold then 'warm'
-            else 'cold'
-        end as band
+        {{ scoring_band(
+            'coalesce(ledger_totals.score, 0)', 'scoring_models.hot_threshold', 'scoring_models.warm_threshold'
+        ) }} as band
     from contact_models
     inner join scoring_models
         on contact_models.scoring_model = scoring_models.scoring_model
@@ -145,13 +143,7 @@ final as (
         cast(contact_id as {{ string }}) as contact_id,
         cast(scoring_model as {{ string }}) as scoring_model,
         cast(score as {{ double }}) as score,
-        cast(
-            case
-                when score >= hot_threshold then 'hot'
-                when score >= warm_threshold then 'warm'
-                else 'cold'
-            end as {{ string }}
-        ) as band,
+        cast({{ scoring_band('score') }} as {{ string }}) as band,
         cast(became_hot_at as date) as became_hot_at,
         cast(score - score_7_days_ago as {{ double }}) as score_change_7_days,
         cast(score - score_30_days_ago as {{ double }}) as score_change_30_days,

@@ -1,7 +1,7 @@
 {#-
     Threshold crossings: one row per day a contact's band changed in a model (cold -> warm,
-    warm -> hot, hot -> warm...), within the score history window, from `fct_lead_score_history` (whose rows carry the band of
-    the day before: no window function over the history).
+    warm -> hot, hot -> warm...), within the score history window, from `fct_lead_score_history`,
+    whose rows carry the band of the day before (no window function over the history).
 
     "Since the last run": the warehouse is rebuilt from scratch and may be rebuilt for a past date,
     so this table keeps no state of its own. It is a pure function of the history: every crossing
