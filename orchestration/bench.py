@@ -304,6 +304,14 @@ def frequent_selection() -> list[str]:
     return selected
 
 
+def frequent_vars() -> dict:
+    """The dbt vars the frequent job's run config sets (its event models' tests read new rows)."""
+    from orchestration.defs.automation import frequent_run_config
+    from orchestration.defs.dbt import DBT_OP
+
+    return {"test_scope": frequent_run_config(DBT_OP)["ops"][DBT_OP]["config"]["test_scope"]}
+
+
 def _check_build(counts: dict | None) -> None:
     """Stop on a dbt build that did not succeed: a failing test skips what depends on it, and the
     seconds of a partial build would look like a fast one."""
@@ -392,7 +400,7 @@ def run_size(
         os.environ["DBT_INDIRECT_SELECTION"] = "cautious"  # as the frequent job (a subset) runs tests
         try:
             with Timed() as t:
-                _check_build(build(select=selection))
+                _check_build(build(select=selection, vars=frequent_vars()))
         finally:
             del os.environ["DBT_INDIRECT_SELECTION"]
         done(t.stage("build_frequent", inc_summary.total_rows))

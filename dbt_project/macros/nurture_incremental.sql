@@ -315,6 +315,10 @@ where record_source in (
 
 {% macro default__nurture_forget_reread(source, key, fingerprint) -%}
     {%- if is_incremental() -%}
+{#- rows rewritten whatever their load time: this run's tests read every row (`nurture_new_rows_scope`) #}
+update {{ nurture_new_rows_table() }} set watermark = null
+where model = '{{ model.unique_id }}'
+    and exists (select 1 from {{ this }} where rules_fingerprint is distinct from {{ fingerprint }});
 delete from {{ this }}
 where rules_fingerprint is distinct from {{ fingerprint }};
 delete from {{ this }}

@@ -242,8 +242,64 @@ def test_signals_are_matched_again_when_the_rules_change(raw_warehouse: Path, tm
             f"insert into {schema}.lifecycle_signals (channel, interaction_type, source_type,"
             " content_theme, signal) values ('web', '*', '*', '*', 'known')"
         )
-    build(tmp_path, "--exclude", "lifecycle_signals")  # keep the edited rules (no seed reload)
+    # keep the edited rules (no seed reload); a frequent run's tests, which read new rows only
+    result = build(
+        tmp_path,
+        "--exclude",
+        "lifecycle_signals",
+        "--resource-type",
+        "test",
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        "{test_scope: new_rows}",
+    )
     assert query(wh, signals.format(interaction)) == [("known",)]  # the old interaction is matched again
+    # every match was written again: the run's tests read every row, not the rows loaded since
+    matches = "unique_combination_of_columns_int_lifecycle__signal_matches_interaction_id__signal"
+    assert "loaded_at >" not in compiled_test(result, matches)
+
+
+def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: Path) -> None:
+    """With the var ``test_scope: new_rows`` (the frequent job), the row tests of event models read
+    the rows loaded after what the run's event models held when it started; without it (the daily
+    job), every row. A fault in a row an earlier run wrote and tested is left to the daily run."""
+    wh = raw_warehouse
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing", email=ANN)],
+            loaded_at=FIRST_LOAD,
+        )
+    build(tmp_path)
+    with duckdb.connect(str(wh)) as con:
+        # an old row written twice (a fault the frequent run's tests do not read)
+        con.execute(
+            "insert into intermediate.int_web_pages_classified"
+            " select * from intermediate.int_web_pages_classified where event_id = 'w1'"
+        )
+        insert_rows(
+            con,
+            "web_events",
+            [page("w2", "2024-05-30T10:00:00Z", "k1", "/demo")],
+            file="web-2.jsonl",
+            loaded_at=SECOND_LOAD,
+        )
+    frequent = ["--resource-type", "test", "--indirect-selection", "cautious"]
+    result = build(tmp_path, *frequent, "--vars", "{test_scope: new_rows}")
+    sql = compiled_test(result, "unique_int_web_pages_classified_event_id")
+    assert "loaded_at > cast('2024-01-01 00:00:00" in sql  # after the first load, the newest held
+    assert "loaded_at > cast('2024-01-01 00:00:00" in compiled_test(
+        result, "unique_combination_of_columns_int_contacts__touchpoints_record_source__record_id"
+    )  # a view
+    assert query(wh, "select count(*) from staging.stg_web__events where event_id = 'w2'") == [(1,)]
+    # per-contact models keep their own scope (the contacts recomputed)
+    assert "loaded_at >" not in compiled_test(result, "unique_fct_score_ledger_ledger_id")
+
+    result = run_dbt(["build", *SELECT, *frequent], tmp_path)  # the daily job: every row
+    failed = {res.node.name for res in result.result.results if res.status == "fail"}
+    assert failed == {"unique_int_web_pages_classified_event_id"}
 
 
 def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: Path) -> None:

@@ -72,7 +72,9 @@ def test_the_landing_sensor_fires_once_for_new_files_and_never_for_loaded_ones(d
     assert AssetKey(["staging", "stg_web__events"]) in selected  # what the file feeds is rebuilt
     assert AssetKey(["crm", "crm_contacts"]) not in selected  # other sources are not reloaded
     # the selection is a valid subset of the frequent job (non-subsettable loads are whole)
-    defs.resolve_job_def(FREQUENT_JOB).get_subset(asset_selection=selected)
+    subset = defs.resolve_job_def(FREQUENT_JOB).get_subset(asset_selection=selected)
+    # with the frequent job's config: its event models' tests read the rows it loads
+    assert validate_run_config(subset)["ops"]["dbt_models"]["config"]["test_scope"] == "new_rows"
 
     third = sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=second.cursor))
     assert not third.run_requests  # b.jsonl is already on its way: no second run
@@ -94,7 +96,8 @@ def test_the_daily_schedule_builds_as_of_its_day(data_dir):
     assert request.run_config == {"ops": {"dbt_models": {"config": {"as_of": "2026-11-24"}}}}
     job = defs.resolve_job_def(DAILY_JOB)
     assert job.name == schedule.job_name
-    validate_run_config(job, request.run_config)
+    # every row of every model tested (the frequent runs' tests read the rows they loaded)
+    assert validate_run_config(job, request.run_config)["ops"]["dbt_models"]["config"]["test_scope"] == "all"
     assert job.tags["dagster/max_retries"] == "2" and job.tags["dagster/retry_strategy"] == "FROM_FAILURE"
 
 

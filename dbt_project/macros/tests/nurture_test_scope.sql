@@ -6,6 +6,15 @@
     relationships, unique combinations). The rows of the other contacts did not change since the run that wrote and
     tested them. A run that recomputes every contact (the first run of each day, new code or rules,
     `--full-refresh`) tests every row; so does `dbt test` on its own.
+
+    Event-sized models (one row per event, `meta: {test_scope: new_rows}`: staged events, their
+    observations and interactions, and the views over them) are scoped only when the run asks for it
+    with the var `test_scope: new_rows`, as the frequent Dagster job does: their row tests then read
+    the rows loaded after the newest load the run's event models had processed when it started
+    (`nurture_new_rows_watermarks`, an on-run-start hook), the rows this run added. Events do not
+    change once written and were tested by the run that wrote them; runs without the var (the daily
+    job, `nurture build`) test every row, and so catch what a frequent run leaves out: rows an
+    older load wrote again (an entity record observed again, an interaction re-attributed).
 -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -42,6 +51,9 @@
     {%- if (model.get('test_metadata') or {}).get('name') not in row_tests -%}
         {{ return('') }}
     {%- endif -%}
+    {%- if (node.config.get('meta') or {}).get('test_scope') == 'new_rows' -%}
+        {{ return(nurture_new_rows_scope()) }}
+    {%- endif -%}
     {%- if not node.config.get('contact_sources') or node.config.get('materialized') != 'incremental' -%}
         {{ return('') }}
     {%- endif -%}
@@ -66,4 +78,81 @@
 
 {% macro spark__nurture_test_scope() -%}
     {{ return('') }}
+{%- endmacro %}
+
+
+{#- The watermarks of this run's event models (one row each), kept for its tests. -#}
+{% macro nurture_new_rows_table() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_test_watermarks')) }}
+{%- endmacro %}
+
+{#-
+    On-run-start hook: with the var `test_scope: new_rows` (and no `--full-refresh`), the newest
+    `loaded_at` of every event model (`meta: {test_scope: new_rows}`, incremental) the run selected,
+    as it stands before the run; null for a model that is empty or not built yet (its rows are all
+    new). Spark rebuilds event models in full: nothing to record there.
+-#}
+{% macro nurture_new_rows_watermarks() -%}
+    {{ return(adapter.dispatch('nurture_new_rows_watermarks', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__nurture_new_rows_watermarks() -%}
+create table if not exists {{ nurture_new_rows_table() }} (
+    invocation_id varchar, model varchar, relation varchar, watermark timestamp
+);
+delete from {{ nurture_new_rows_table() }};
+{%- if execute and var('test_scope', 'all') == 'new_rows' and not flags.FULL_REFRESH %}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.unique_id in selected_resources
+        and (node.config.get('meta') or {}).get('test_scope') == 'new_rows'
+        and node.config.get('materialized') == 'incremental' %}
+        {%- set existing = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) %}
+insert into {{ nurture_new_rows_table() }}
+select '{{ invocation_id }}', '{{ node.unique_id }}', '{{ existing if existing is not none else '' }}',
+    {%- if existing is not none and existing.type == 'table' %}
+    (select max(processed.loaded_at) from {{ existing }} as processed)
+    {%- else %}
+    cast(null as timestamp)
+    {%- endif %};
+    {%- endfor %}
+{%- endif %}
+{%- endmacro %}
+
+{% macro spark__nurture_new_rows_watermarks() -%}
+{%- endmacro %}
+
+{#-
+    The condition on an event model's rows in a `test_scope: new_rows` run: loaded after the oldest
+    watermark of the run's event models (less `incremental_lookback_hours`, the rows the models read
+    again), or without a load time. Empty (every row) when the run recorded no watermark, or when
+    one of its event models that had none (new, empty, or rewritten in full by new rules) now holds
+    rows: those are all new, whatever their load time. A model still empty changes nothing.
+-#}
+{% macro nurture_new_rows_scope() -%}
+    {%- if var('test_scope', 'all') != 'new_rows' or flags.FULL_REFRESH
+        or load_relation(nurture_new_rows_table()) is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set recorded -%}
+        select model, relation, watermark from {{ nurture_new_rows_table() }}
+        where invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- set watermarks = [] -%}
+    {%- for row in run_query(recorded).rows -%}
+        {%- if row[2] is not none -%}
+            {%- do watermarks.append(row[2]) -%}
+        {%- elif not row[1] or run_query('select count(*) from (select 1 from ' ~ row[1] ~ ' limit 1) as held').columns[0].values()[0] > 0 -%}
+            {{ return('') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not watermarks -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set since = watermarks | min -%}
+    {%- set since = "cast('" ~ since.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
+    {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
+    {%- if lookback -%}
+        {{ return('(loaded_at >= ' ~ dbt.dateadd('hour', -lookback, since) ~ ' or loaded_at is null)') }}
+    {%- endif -%}
+    {{ return('(loaded_at > ' ~ since ~ ' or loaded_at is null)') }}
 {%- endmacro %}

@@ -164,6 +164,10 @@ def downstream_keys(
     return sorted((k for k in reachable - daily if graph.get(k).is_materializable), key=lambda k: k.path)
 
 
+def frequent_run_config(dbt_op: str) -> dict:
+    return {"ops": {dbt_op: {"config": {"test_scope": "new_rows"}}}}
+
+
 def daily_run_config(day, dbt_op: str) -> dict:
     return {"ops": {dbt_op: {"config": {"as_of": day.isoformat()}}}}
 
@@ -183,6 +187,8 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
             " and what they feed are left to the daily run, except current-state models tagged current."
         ),
         tags=cfg.run_tags,
+        # its event models' row tests read the rows it loads; the daily run tests every row
+        config=frequent_run_config(dbt_op),
     )
     daily_job = define_asset_job(
         DAILY_JOB,

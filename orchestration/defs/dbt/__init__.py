@@ -6,7 +6,7 @@ import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dagster import AssetExecutionContext, AssetSpec, Config, Definitions
 from dagster_dbt import (
@@ -73,6 +73,9 @@ class DbtBuildConfig(Config):
     # dbt unit tests check the SQL's logic on fixed inputs: CI and `nurture build` run them; a
     # scheduled run, which only brings new data, leaves them out unless asked.
     unit_tests: bool = False
+    # "new_rows": the row tests of event models (one row per event) read the rows this run loaded,
+    # as the frequent job asks; "all": every row (the daily job, the default). The dbt var test_scope.
+    test_scope: Literal["all", "new_rows"] = "all"
 
 
 class ModelTranslator(DagsterDbtTranslator):
@@ -111,8 +114,12 @@ def build_defs() -> Definitions:
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         if config.as_of:
             date.fromisoformat(config.as_of)  # a clear error for anything but YYYY-MM-DD
-        variables = {"as_of": config.as_of} if config.as_of else None
-        args = build_args(full_refresh=config.full_refresh, vars=variables, unit_tests=config.unit_tests)
+        variables = {"as_of": config.as_of} if config.as_of else {}
+        if config.test_scope != "all":
+            variables["test_scope"] = config.test_scope
+        args = build_args(
+            full_refresh=config.full_refresh, vars=variables or None, unit_tests=config.unit_tests
+        )
         if context.is_subset:
             # A partial run (the frequent job) runs the tests whose models it all builds: a test
             # that also reads a model left to the daily run (score history) runs with that one.

@@ -4,6 +4,7 @@
     `loaded_at` is the record's load time (incremental models downstream read the newest only).
     `source_type` is the raw value the `interaction_types` seed maps (event type, status, ...).
 -#}
+{{ config(meta={'test_scope': 'new_rows'}) }}
 
 with
 

@@ -3,6 +3,7 @@
     the row for (`record_source`, `source_type`) when there is one, else the record source's
     fallback row (`source_type` = '*'), else channel 'other' / type 'other'.
 -#}
+{{ config(meta={'test_scope': 'new_rows'}) }}
 
 with
 

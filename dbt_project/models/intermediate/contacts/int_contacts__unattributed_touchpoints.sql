@@ -2,6 +2,7 @@
     Touchpoints that identity resolution did not attribute to any contact (no usable identifier):
     the rows `fct_interactions` leaves out, kept here to be counted and inspected.
 -#}
+{{ config(meta={'test_scope': 'new_rows'}) }}
 
 with
 
@@ -29,7 +30,8 @@ final as (
         touchpoints.interaction_type,
         touchpoints.occurred_at,
         touchpoints.source_file,
-        touchpoints.source_line
+        touchpoints.source_line,
+        touchpoints.loaded_at
     from touchpoints
     left join record_contacts
         on

@@ -15,6 +15,7 @@
     incremental_strategy=nurture_upsert_strategy(),
     unique_key=['record_source', 'record_id'],
     on_schema_change='append_new_columns',
+    meta={'test_scope': 'new_rows'},
     pre_hook="{{ nurture_forget_records(" ~ entity_models ~ ") }}"
 ) }}
 

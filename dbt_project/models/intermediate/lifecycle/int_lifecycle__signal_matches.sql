@@ -18,6 +18,7 @@
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy=nurture_upsert_strategy(),
     unique_key=['interaction_id', 'signal'],
+    meta={'test_scope': 'new_rows'},
     pre_hook="{{ nurture_forget_reread(ref('fct_interactions'), 'interaction_id', nurture_rules_fingerprint(ref('lifecycle_signals'), ['channel', 'interaction_type', 'source_type', 'content_theme', 'min_value', 'max_value', 'signal'])) }}"
 ) }}
 

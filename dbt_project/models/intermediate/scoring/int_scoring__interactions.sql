@@ -9,7 +9,7 @@
     than its two readers scanning `fct_interactions` (columns, with the as-of filter) themselves; a
     table on Spark, as before.
 -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+{{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'test_scope': 'new_rows'}) }}
 
 with
 
@@ -34,7 +34,8 @@ interactions_as_of as (
         channel,
         interaction_type,
         content_theme,
-        source_file
+        source_file,
+        loaded_at
     from interactions
     where occurred_at < {{ nurture_as_of_end() }} or occurred_at is null
 
@@ -84,7 +85,8 @@ final as (
         interactions_as_of.channel,
         interactions_as_of.interaction_type,
         interactions_as_of.content_theme,
-        file_brands.brand
+        file_brands.brand,
+        interactions_as_of.loaded_at
     from interactions_as_of
     left join file_brands
         on interactions_as_of.source_file = file_brands.source_file

@@ -7,7 +7,8 @@
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    meta={'test_scope': 'new_rows'}
 ) }}
 
 with

@@ -15,6 +15,7 @@
     incremental_strategy=nurture_upsert_strategy(),
     unique_key='interaction_id',
     on_schema_change='append_new_columns',
+    meta={'test_scope': 'new_rows'},
     pre_hook=[
         "{{ nurture_log_interactions_before() }}",
         "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts'),"

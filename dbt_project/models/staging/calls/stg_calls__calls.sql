@@ -1,7 +1,11 @@
 {%- set source_relation = source('calls', 'calls') -%}
 {%- set primary_key = 'call_id' -%}
 {%- set first_loaded = 'loaded_at, _file, _line' -%}
-{{ config(materialized=nurture_incremental_materialization('view'), incremental_strategy='append') }}
+{{ config(
+    materialized=nurture_incremental_materialization('view'),
+    incremental_strategy='append',
+    meta={'test_scope': 'new_rows'}
+) }}
 
 with
 

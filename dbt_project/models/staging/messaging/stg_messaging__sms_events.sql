@@ -1,7 +1,11 @@
 {%- set source_relation = source('messaging', 'sms_events') -%}
 {%- set primary_key = 'event_id' -%}
 {%- set first_loaded = 'loaded_at, _file, _line' -%}
-{{ config(materialized=nurture_incremental_materialization('view'), incremental_strategy='append') }}
+{{ config(
+    materialized=nurture_incremental_materialization('view'),
+    incremental_strategy='append',
+    meta={'test_scope': 'new_rows'}
+) }}
 
 with
 
