@@ -161,32 +161,9 @@ where
 
 {% macro default__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
     {%- if is_incremental() -%}
-        {%- set attributed = load_relation(nurture_attributed()) if execute else none -%}
 drop table if exists nurture_moved_records;
 create temporary table nurture_moved_records as
-        {%- if attributed is not none %}
-with moved_identifiers as (
-    select
-        attributed.identifier_type,
-        attributed.identifier_value
-    from {{ attributed }} as attributed
-    left join {{ resolution }} as current_assignment
-        on
-            attributed.identifier_type = current_assignment.identifier_type
-            and attributed.identifier_value = current_assignment.identifier_value
-    where current_assignment.contact_id is distinct from attributed.contact_id
-)
-select distinct
-    observations.record_source,
-    observations.record_id
-from {{ observations }} as observations
-inner join moved_identifiers
-    on
-        observations.identifier_type = moved_identifiers.identifier_type
-        and observations.identifier_value = moved_identifiers.identifier_value;
-        {%- else %}
-select distinct record_source, record_id from {{ this }};
-        {%- endif %}
+{{ nurture_moved_records(nurture_attributed(), resolution, observations) }};
 drop table if exists nurture_reattributed;
 create temporary table nurture_reattributed as
 with interactions as (
@@ -244,16 +221,50 @@ drop table nurture_moved_records
     `resolution` its rows now follow, for the next run's re-attribution. Written in the model's
     transaction: a run that fails keeps the assignment of the last one that succeeded.
 -#}
-{% macro nurture_remember_attribution(resolution) -%}
-    {{ return(adapter.dispatch('nurture_remember_attribution', 'nurture')(resolution)) }}
+{% macro nurture_remember_attribution(resolution, kept=none) -%}
+    {{ return(adapter.dispatch('nurture_remember_attribution', 'nurture')(resolution, kept)) }}
 {%- endmacro %}
 
-{% macro default__nurture_remember_attribution(resolution) -%}
-create or replace table {{ nurture_attributed() }} as
+{% macro default__nurture_remember_attribution(resolution, kept) -%}
+create or replace table {{ kept or nurture_attributed() }} as
 select identifier_type, identifier_value, contact_id from {{ resolution }}
 {%- endmacro %}
 
-{% macro spark__nurture_remember_attribution(resolution) -%}
+{% macro spark__nurture_remember_attribution(resolution, kept) -%}
+{%- endmacro %}
+
+
+{#-
+    The records (record_source, record_id) whose contact may have changed since `kept` (an
+    identifier -> contact assignment a model kept, see `nurture_remember_attribution`) was written:
+    the records of the identifiers whose contact in `resolution` differs or that left it (blocked).
+    An identifier seen for the first time belongs to records loaded since, which the caller reads
+    anyway. Without a kept assignment (the first run after an upgrade): every record of `this`.
+-#}
+{% macro nurture_moved_records(kept, resolution, observations) -%}
+    {%- if execute and load_relation(kept) is not none %}
+with moved_identifiers as (
+    select
+        kept_assignment.identifier_type,
+        kept_assignment.identifier_value
+    from {{ kept }} as kept_assignment
+    left join {{ resolution }} as current_assignment
+        on
+            kept_assignment.identifier_type = current_assignment.identifier_type
+            and kept_assignment.identifier_value = current_assignment.identifier_value
+    where current_assignment.contact_id is distinct from kept_assignment.contact_id
+)
+select distinct
+    observations.record_source,
+    observations.record_id
+from {{ observations }} as observations
+inner join moved_identifiers
+    on
+        observations.identifier_type = moved_identifiers.identifier_type
+        and observations.identifier_value = moved_identifiers.identifier_value
+    {%- else %}
+select distinct record_source, record_id from {{ this }}
+    {%- endif %}
 {%- endmacro %}
 
 

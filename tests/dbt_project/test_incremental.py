@@ -51,6 +51,7 @@ COMPARED = [
     "intermediate.int_web_pages_classified",
     "intermediate.int_identity__observations",
     "intermediate.int_identity__record_contacts",
+    "intermediate.int_contacts__golden_attributes",
     "marts.fct_interactions",
     "intermediate.int_scoring__interactions",
     "intermediate.int_scoring__behaviour_points",
@@ -177,6 +178,8 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
         )
     # with the data tests of the models built (as the frequent job runs them)
     result = build(tmp_path, "--resource-type", "test", "--indirect-selection", "cautious")
+    # the record contacts of the records that changed were written again, not every record
+    assert "nurture_scope__record_contacts" in compiled_test(result, "int_identity__record_contacts")
     incremental = snapshot(wh)
     build(tmp_path)  # a second incremental run (as after a crash) adds nothing twice
     assert snapshot(wh) == incremental
@@ -349,11 +352,11 @@ def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: P
     size_rule = "select count(*) from marts.fct_score_ledger where rule_id = 'size_target'"
     assert query(wh, size_rule) == [(0,)]
 
-    with duckdb.connect(str(wh)) as con:  # the company grows: 100 staff, in the target size
+    with duckdb.connect(str(wh)) as con:  # the company grows (100 staff, in the target size), renamed
         insert_rows(
             con,
             "crm_companies",
-            [{**company, "employees": 100, "updated_at": "2024-05-01T10:00:00Z"}],
+            [{**company, "name": "Acme Group", "employees": 100, "updated_at": "2024-05-01T10:00:00Z"}],
             file="landing/crm_companies/part-0002.jsonl",
             loaded_at=SECOND_LOAD,
         )
@@ -373,7 +376,14 @@ def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: P
         "select distinct contact_id from main.nurture_contact_changes where source_model = 'fct_lead_scores'"
     )
     assert len(query(wh, recomputed)) == 2  # the first build's "every contact" (null), then ann
+    # the golden record follows the company's new name; carol's row is kept, not recomputed
+    assert query(wh, "select company_name from marts.dim_contacts where email = 'ann@acme.com'") == [
+        ("Acme Group",)
+    ]
+    recomputed = "select contact_id from main.nurture_contact_changes where source_model = 'dim_contacts'"
+    assert len(query(wh, recomputed)) == 2  # the first build's "every contact" (null), then ann
     compared = {
+        "contacts": "select * from marts.dim_contacts",
         "ledger": "select * from marts.fct_score_ledger",
         "scores": "select contact_id, scoring_model, score, band from marts.fct_lead_scores",
     }

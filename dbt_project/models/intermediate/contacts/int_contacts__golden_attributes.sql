@@ -6,15 +6,33 @@
     attribute never provide it.
 
     A table: the contact companies, the golden record and their tests read it, and a view would
-    rank every candidate of every contact again for each of them.
+    rank every candidate of every contact again for each of them. Per contact incremental (see
+    `macros/nurture_contact_incremental.sql`): a run ranks again the candidates of the contacts
+    `fct_interactions` logged, whose records are new, changed or attributed to another contact
+    (every candidate record is a touchpoint, so an interaction), and keeps the other rows. The
+    candidates are those `int_contacts__attribute_candidates` lists, computed then for the records
+    of those contacts only (`contacts_attribute_candidate_ctes`): the view would unpivot and parse
+    every record before the filter.
 -#}
-{{ config(materialized='table') }}
+-- depends_on: {{ ref('fct_interactions') }}
+{{ config(**nurture_contact_model_config(['fct_interactions'])) }}
+{#- rendered on every parse, so that dbt sees the models it reads -#}
+{%- set scoped_candidates = contacts_attribute_candidate_ctes(nurture_in_contact_scope('contact_id')) -%}
+{%- set some_contacts = nurture_contact_scope().mode == 'contacts' %}
 
 with
 
+{% if some_contacts -%}
+{{ scoped_candidates }},
+
+{% endif -%}
 candidates as (
 
+    {%- if some_contacts %}
+    select * from attribute_candidates
+    {%- else %}
     select * from {{ ref('int_contacts__attribute_candidates') }}
+    {%- endif %}
 
 ),
 

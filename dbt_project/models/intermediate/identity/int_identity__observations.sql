@@ -9,7 +9,7 @@
     deals, orders) can change or lose an identifier: the pre-hook removes their rows and every
     run observes them again (they grow with people, not with events).
 -#}
-{%- set entity_models = ['stg_crm__contacts', 'stg_crm__leads', 'stg_crm__deals', 'stg_orders__orders'] -%}
+{%- set entity_models = identity_entity_models() -%}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy=nurture_upsert_strategy(),

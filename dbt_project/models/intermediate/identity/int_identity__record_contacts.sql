@@ -3,8 +3,19 @@
     carries at least one unblocked identifier. A record whose only identifiers are blocked (e.g. a
     form filled with test@example.com and nothing else) has no row: it cannot be told whose it is.
     All unblocked identifiers of a record are linked by it, so they share one contact_id.
+    `loaded_at`: the newest load time of the record's observations.
+
+    Incremental (see `macros/identity/identity_record_contacts_scope.sql`): a run writes again the
+    records observed since its last run, the entity records, and the records of identifiers whose
+    contact changed (a merge, a split) or that were blocked; it keeps the others.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_record_contacts_scope_begin(ref('int_identity__resolution'), ref('int_identity__observations')) }}",
+    post_hook="{{ identity_record_contacts_scope_end(ref('int_identity__resolution')) }}"
+) }}
 
 with
 
@@ -22,15 +33,18 @@ resolution as (
 
 final as (
 
-    select distinct
+    select
         observations.record_source,
         observations.record_id,
-        resolution.contact_id
+        resolution.contact_id,
+        max(observations.loaded_at) as loaded_at
     from observations
     inner join resolution
         on
             observations.identifier_type = resolution.identifier_type
             and observations.identifier_value = resolution.identifier_value
+    where {{ identity_record_contacts_in_scope() }}
+    group by observations.record_source, observations.record_id, resolution.contact_id
 
 )
 

@@ -2,7 +2,16 @@
     The golden record: one row per contact_id of identity resolution, with the surviving value of
     each attribute (see `int_contacts__golden_attributes` and the `survivorship_rules` seed), its
     company, where it was seen and whether it is a customer. Holds PII: restricted.
+
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose golden attributes were recomputed, those `fct_interactions` logged (new records,
+    orders, sightings, merges and splits: every record of a contact is an interaction) and those
+    whose company link changed (`contacts_company_changes`), and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(
+    ['int_contacts__golden_attributes', 'fct_interactions'],
+    scope_extra="extra=contacts_company_changes()"
+)) }}
 
 {%- set string = dbt.type_string() -%}
 {%- set attributes = ['first_name', 'last_name', 'email', 'phone', 'job_title', 'country',
@@ -13,24 +22,28 @@ with
 identity_contacts as (
 
     select * from {{ ref('int_identity__contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 golden_attributes as (
 
     select * from {{ ref('int_contacts__golden_attributes') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 contact_companies as (
 
     select * from {{ ref('int_contacts__companies') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -49,6 +62,7 @@ orders as (
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -1,0 +1,98 @@
+{#-
+    Incremental runs of `int_identity__record_contacts`. The records whose contact may have changed
+    are those observed since the table's last run (`loaded_at` after its newest: new records, new
+    versions), the entity records (observed again on every run, see `identity_entity_models`) and
+    the records of identifiers whose contact changed or that were blocked since the assignment the
+    table kept on its last run (`nurture_moved_records`). The pre-hook puts them in a temporary
+    table and deletes their rows; the model writes them again (none for a record left with blocked
+    identifiers only); the post-hook keeps the assignment the table now follows, in the model's
+    transaction (a run that fails keeps the last good one). A table without `loaded_at` (built by an
+    older version) is written again in full. Nothing on a full build, nor on engines that rebuild
+    the table.
+-#}
+{% macro identity_record_contacts_kept() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_record_contacts_assignment')) }}
+{%- endmacro %}
+
+{% macro identity_record_contacts_scoped() -%}
+    {%- if not execute or not is_incremental() or target.type == 'spark' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return('loaded_at' in columns) }}
+{%- endmacro %}
+
+{% macro identity_record_contacts_scope_begin(resolution, observations) -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
+        {%- if identity_record_contacts_scoped() %}
+drop table if exists nurture_scope__record_contacts;
+create temporary table nurture_scope__record_contacts as
+{{ nurture_moved_records(identity_record_contacts_kept(), resolution, observations) }}
+union
+select observed.record_source, observed.record_id
+from {{ observations }} as observed
+where
+    {{ identity_observed_since_last_run('observed') }}
+    or observed.record_source in ('{{ identity_entity_models() | join("', '") }}');
+delete from {{ this }} as held
+where
+    held.record_source in ('{{ identity_entity_models() | join("', '") }}')
+    or exists (
+        select 1 from nurture_scope__record_contacts as scope
+        where scope.record_source = held.record_source and scope.record_id = held.record_id
+    )
+        {%- else %}
+delete from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The condition that keeps the observations (alias `alias`) loaded after the newest `loaded_at`
+    `this` holds for their record source (each source has its own load times; less the project var
+    `incremental_lookback_hours`), and every observation of a source it holds nothing of.
+-#}
+{% macro identity_observed_since_last_run(alias) -%}
+    {%- set newest -%}
+        select record_source, max(loaded_at) from {{ this }} where loaded_at is not null group by record_source
+    {%- endset -%}
+    {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
+    {%- set conditions = [] -%}
+    {%- set sources = [] -%}
+    {%- for row in run_query(newest).rows -%}
+        {%- set watermark = "cast('" ~ row[1].strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
+        {%- do sources.append("'" ~ row[0] ~ "'") -%}
+        {%- if lookback -%}
+            {%- do conditions.append("(" ~ alias ~ ".record_source = '" ~ row[0] ~ "' and " ~ alias
+                ~ ".loaded_at >= " ~ dbt.dateadd('hour', -lookback, watermark) ~ ")") -%}
+        {%- else -%}
+            {%- do conditions.append("(" ~ alias ~ ".record_source = '" ~ row[0] ~ "' and " ~ alias
+                ~ ".loaded_at > " ~ watermark ~ ")") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if sources -%}
+        {%- do conditions.append(alias ~ ".record_source not in (" ~ sources | join(', ') ~ ")") -%}
+        ({{ conditions | join(' or ') }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition that keeps the observations of the records this run writes (alias `observations`). -#}
+{% macro identity_record_contacts_in_scope() -%}
+    {%- if identity_record_contacts_scoped() -%}
+    exists (
+        select 1 from nurture_scope__record_contacts as scope
+        where scope.record_source = observations.record_source and scope.record_id = observations.record_id
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro identity_record_contacts_scope_end(resolution) -%}
+    {%- if target.type != 'spark' -%}
+drop table if exists nurture_scope__record_contacts;
+{{ nurture_remember_attribution(resolution, identity_record_contacts_kept()) }}
+    {%- endif -%}
+{%- endmacro %}
