@@ -20,6 +20,7 @@ SELECT = [
     "+fct_interactions",
     "+fct_lead_scores",
     "+dim_contacts",
+    "+dim_contact_consents",
     "+dim_contact_stages",
     "+int_lifecycle__signals",
     "--resource-type",
@@ -54,12 +55,14 @@ COMPARED = [
     "intermediate.int_contacts__golden_attributes",
     "marts.fct_interactions",
     "intermediate.int_scoring__interactions",
+    "intermediate.int_scoring__contact_models",
     "intermediate.int_scoring__behaviour_points",
     "marts.fct_score_ledger",
     "marts.fct_lead_scores",
     "intermediate.int_lifecycle__signals",
     "marts.dim_contact_stages",
     "marts.dim_contacts",
+    "marts.dim_contact_consents",
 ]
 
 
@@ -176,6 +179,22 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             file="calls-2.csv",
             loaded_at=SECOND_LOAD,
         )
+        insert_rows(  # ann opts in to email: her consent row changes, carol's is kept
+            con,
+            "consent_events",
+            [
+                {
+                    "event_id": "k1",
+                    "occurred_at": "2024-05-25T10:00:00Z",
+                    "email": ANN,
+                    "channel": "email",
+                    "status": "opt_in",
+                    "source": "preference_centre",
+                }
+            ],
+            file="consents-2.jsonl",
+            loaded_at=SECOND_LOAD,
+        )
     # with the data tests of the models built (as the frequent job runs them)
     result = build(tmp_path, "--resource-type", "test", "--indirect-selection", "cautious")
     # the record contacts of the records that changed were written again, not every record
@@ -196,6 +215,8 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
     contacts = dict(query(wh, "select record_id, contact_id from marts.fct_interactions"))
     assert contacts["f1"] == contacts["call1"] == contacts["w1"] == ann  # bob's form follows the merge
     assert "w4" in contacts
+    email_consent = "select consent_status from marts.dim_contact_consents where contact_id = '{}' and consent_channel = 'email'"
+    assert query(wh, email_consent.format(ann)) == [("opt_in",)]
     assert query(wh, "select count(*) from marts.fct_interactions where record_id = 'c1'") == [(1,)]
     # the per-contact models recomputed the contacts that changed (ann, and bob, merged into her),
     # not carol, who has nothing new (fct_lead_scores recomputes every contact: this selection

@@ -3,13 +3,17 @@
     interaction of its brand (`scoring_models.brand`, matched through `scoring_brand_sources`), or
     every contact with an interaction when its brand is `*`. A contact active in both brands is
     scored by both models. `first_active_on` is the day of its first interaction in that brand.
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose interactions changed and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('int_scoring__interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

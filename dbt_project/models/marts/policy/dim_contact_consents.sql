@@ -3,19 +3,26 @@
     the `consent_requirements` seed. The latest decision wins (on a tie the stricter one:
     do_not_contact, then opt_out); no decision recorded means no marketing on a channel that
     requires an opt-in in the contact's country.
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts `dim_contacts` recomputed (every consent decision comes from one of the contact's
+    records, an interaction, so a new decision changes its golden record run too) and keeps the
+    rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(['dim_contacts'])) }}
 
 with
 
 contacts as (
 
     select * from {{ ref('dim_contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 decisions as (
 
     select * from {{ ref('int_policy__consent_decisions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
