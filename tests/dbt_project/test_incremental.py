@@ -215,7 +215,10 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
     contacts = dict(query(wh, "select record_id, contact_id from marts.fct_interactions"))
     assert contacts["f1"] == contacts["call1"] == contacts["w1"] == ann  # bob's form follows the merge
     assert "w4" in contacts
-    email_consent = "select consent_status from marts.dim_contact_consents where contact_id = '{}' and consent_channel = 'email'"
+    email_consent = (
+        "select consent_status from marts.dim_contact_consents"
+        " where contact_id = '{}' and consent_channel = 'email'"
+    )
     assert query(wh, email_consent.format(ann)) == [("opt_in",)]
     assert query(wh, "select count(*) from marts.fct_interactions where record_id = 'c1'") == [(1,)]
     # the per-contact models recomputed the contacts that changed (ann, and bob, merged into her),
