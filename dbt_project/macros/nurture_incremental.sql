@@ -46,20 +46,35 @@
 -#}
 {% macro nurture_loaded_since_last_run(loaded_at_expression, where=none) -%}
     {%- if is_incremental() -%}
-        {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
         {%- set watermark = nurture_watermark(where) -%}
         {%- if watermark is none -%}
             true
         {%- else -%}
-            {%- if lookback -%}
-            ({{ loaded_at_expression }} >= {{ dbt.dateadd('hour', -lookback, watermark) }})
-            {%- else -%}
-            ({{ loaded_at_expression }} > {{ watermark }})
-            {%- endif -%}
+            {{ nurture_loaded_after(loaded_at_expression, watermark) }}
         {%- endif -%}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The condition that keeps the rows loaded after `watermark` (a SQL timestamp): `loaded_at_expression`
+    later than it, or, with the project var `incremental_lookback_hours`, at most that many hours
+    earlier (the rows a run reads again for loaders that commit out of order).
+-#}
+{% macro nurture_loaded_after(loaded_at_expression, watermark) -%}
+    {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
+    {%- if lookback -%}
+    ({{ loaded_at_expression }} >= {{ dbt.dateadd('hour', -lookback, watermark) }})
+    {%- else -%}
+    ({{ loaded_at_expression }} > {{ watermark }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A timestamp read from the warehouse, as a SQL literal. -#}
+{% macro nurture_timestamp_literal(value) -%}
+    {{ return("cast('" ~ value.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)") }}
 {%- endmacro %}
 
 
@@ -80,7 +95,7 @@
     {%- if newest is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return("cast('" ~ newest.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)") }}
+    {{ return(nurture_timestamp_literal(newest)) }}
 {%- endmacro %}
 
 

@@ -23,8 +23,8 @@
 {%- endmacro %}
 
 {% macro identity_record_contacts_scope_begin(resolution, observations) -%}
-    {%- if is_incremental() and target.type != 'spark' -%}
-        {%- if identity_record_contacts_scoped() %}
+    {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
+    {%- if identity_record_contacts_scoped() %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
 {{ nurture_moved_records(identity_record_contacts_kept(), resolution, observations) }}
@@ -33,17 +33,16 @@ select observed.record_source, observed.record_id
 from {{ observations }} as observed
 where
     {{ identity_observed_since_last_run('observed') }}
-    or observed.record_source in ('{{ identity_entity_models() | join("', '") }}');
+    or observed.record_source in ({{ entity_sources }});
 delete from {{ this }} as held
 where
-    held.record_source in ('{{ identity_entity_models() | join("', '") }}')
+    held.record_source in ({{ entity_sources }})
     or exists (
         select 1 from nurture_scope__record_contacts as scope
         where scope.record_source = held.record_source and scope.record_id = held.record_id
     )
-        {%- else %}
+    {%- elif is_incremental() and target.type != 'spark' %}
 delete from {{ this }}
-        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -56,19 +55,12 @@ delete from {{ this }}
     {%- set newest -%}
         select record_source, max(loaded_at) from {{ this }} where loaded_at is not null group by record_source
     {%- endset -%}
-    {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
     {%- set conditions = [] -%}
     {%- set sources = [] -%}
     {%- for row in run_query(newest).rows -%}
-        {%- set watermark = "cast('" ~ row[1].strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
         {%- do sources.append("'" ~ row[0] ~ "'") -%}
-        {%- if lookback -%}
-            {%- do conditions.append("(" ~ alias ~ ".record_source = '" ~ row[0] ~ "' and " ~ alias
-                ~ ".loaded_at >= " ~ dbt.dateadd('hour', -lookback, watermark) ~ ")") -%}
-        {%- else -%}
-            {%- do conditions.append("(" ~ alias ~ ".record_source = '" ~ row[0] ~ "' and " ~ alias
-                ~ ".loaded_at > " ~ watermark ~ ")") -%}
-        {%- endif -%}
+        {%- do conditions.append("(" ~ alias ~ ".record_source = '" ~ row[0] ~ "' and "
+            ~ nurture_loaded_after(alias ~ '.loaded_at', nurture_timestamp_literal(row[1])) ~ ")") -%}
     {%- endfor -%}
     {%- if sources -%}
         {%- do conditions.append(alias ~ ".record_source not in (" ~ sources | join(', ') ~ ")") -%}

@@ -148,11 +148,5 @@ select '{{ invocation_id }}', '{{ node.unique_id }}', '{{ existing if existing i
     {%- if not watermarks -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set since = watermarks | min -%}
-    {%- set since = "cast('" ~ since.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as timestamp)" -%}
-    {%- set lookback = var('incremental_lookback_hours', 0) | int -%}
-    {%- if lookback -%}
-        {{ return('(loaded_at >= ' ~ dbt.dateadd('hour', -lookback, since) ~ ' or loaded_at is null)') }}
-    {%- endif -%}
-    {{ return('(loaded_at > ' ~ since ~ ' or loaded_at is null)') }}
+    {{ return('(' ~ nurture_loaded_after('loaded_at', nurture_timestamp_literal(watermarks | min)) ~ ' or loaded_at is null)') }}
 {%- endmacro %}
