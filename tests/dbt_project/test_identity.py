@@ -174,6 +174,25 @@ def test_record_with_only_blocked_identifiers_has_no_contact(graph_warehouse: Pa
     assert record_contact(graph_warehouse, "stg_forms__form_submissions", "f2") is None
 
 
+def test_observations_count_the_identifiers_of_their_record(graph_warehouse: Path) -> None:
+    """The graph steps read only records with more than one identifier: the count on each row is
+    the number of rows its record has (an empty value is no identifier)."""
+    counts = dict(
+        query(
+            graph_warehouse,
+            "select record_id, max(record_identifiers) from intermediate.int_identity__observations"
+            " group by record_source, record_id having max(record_identifiers) = min(record_identifiers)"
+            " and max(record_identifiers) = count(*)",
+        )
+    )
+    records = query(
+        graph_warehouse,
+        "select count(distinct (record_source, record_id)) from intermediate.int_identity__observations",
+    )
+    assert len(counts) == records[0][0] == 12
+    assert counts["w1"] == 1 and counts["w2"] == 3 and counts["f1"] == 2 and counts["c2"] == 3
+
+
 def test_ids_stable_across_runs_merge_oldest_survives_and_blocklist_splits(
     raw_warehouse: Path, tmp_path: Path
 ) -> None:

@@ -6,7 +6,9 @@
     `identifiers` maps identifier_type -> column. The relation is read once (a cross join with the
     list of types, then a CASE picks the column), which keeps the SQL portable and the scan single.
     `occurred_at` is a SQL expression (e.g. a coalesce with loaded_at for entities); `where`, an
-    optional condition on the relation's rows (alias `src`). The record's `loaded_at` comes along.
+    optional condition on the relation's rows (alias `src`). The record's `loaded_at` comes along,
+    and `record_identifiers`, how many identifiers the record carries: a record with one links
+    nothing, so the graph steps read only the records with more.
 -#}
 {% macro identity_observations(relation, record_source, record_id, occurred_at, identifiers, where=none) -%}
 select
@@ -15,7 +17,8 @@ select
     unpivoted.identifier_type,
     unpivoted.identifier_value,
     unpivoted.occurred_at,
-    unpivoted.loaded_at
+    unpivoted.loaded_at,
+    unpivoted.record_identifiers
 from (
     select
         '{{ record_source }}' as record_source,
@@ -27,7 +30,12 @@ from (
             {%- endfor %}
         end as identifier_value,
         {{ occurred_at }} as occurred_at,
-        src.loaded_at
+        src.loaded_at,
+        {%- for column in identifiers.values() %}
+        case
+            when cast(src.{{ column }} as {{ dbt.type_string() }}) != '' then 1 else 0
+        end{{ ' +' if not loop.last else ' as record_identifiers' }}
+        {%- endfor %}
     from {{ relation }} as src
     cross join (
         {%- for identifier_type in identifiers %}

@@ -31,7 +31,7 @@ record_nodes as (
         on
             observations.identifier_type = nodes.identifier_type
             and observations.identifier_value = nodes.identifier_value
-    where not nodes.is_blocked
+    where not nodes.is_blocked and {{ identity_linking_records('observations') }}
 
 ),
 

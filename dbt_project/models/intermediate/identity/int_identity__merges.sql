@@ -129,6 +129,7 @@ bridge_observations_a as (
         on
             bridges.type_a = observations.identifier_type
             and bridges.value_a = observations.identifier_value
+    where {{ identity_linking_records('observations') }}
 
 ),
 
@@ -144,6 +145,7 @@ bridge_observations_b as (
         on
             bridges.type_b = observations.identifier_type
             and bridges.value_b = observations.identifier_value
+    where {{ identity_linking_records('observations') }}
 
 ),
 

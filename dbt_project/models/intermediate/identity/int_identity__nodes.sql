@@ -93,7 +93,10 @@ linked_pairs as (
         on
             linked.identifier_type = role_values.identifier_type
             and linked.identifier_value = role_values.identifier_value
-    where role_values.identifier_value is null
+    where
+        role_values.identifier_value is null
+        and {{ identity_linking_records('observed') }}
+        and {{ identity_linking_records('linked') }}
 
 ),
 
