@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.dbt_args import with_test_scope
 from sources import settings
 
 
@@ -304,12 +305,12 @@ def frequent_selection() -> list[str]:
     return selected
 
 
-def frequent_vars() -> dict:
-    """The dbt vars the frequent job's run config sets (its event models' tests read new rows)."""
+def frequent_test_scope() -> str:
+    """The test scope the frequent job's run config sets (its event models' tests read new rows)."""
     from orchestration.defs.automation import frequent_run_config
     from orchestration.defs.dbt import DBT_OP
 
-    return {"test_scope": frequent_run_config(DBT_OP)["ops"][DBT_OP]["config"]["test_scope"]}
+    return frequent_run_config(DBT_OP)["ops"][DBT_OP]["config"]["test_scope"]
 
 
 def _check_build(counts: dict | None) -> None:
@@ -399,8 +400,8 @@ def run_size(
         shutil.copyfile(warehouse, before_build)
         os.environ["DBT_INDIRECT_SELECTION"] = "cautious"  # as the frequent job (a subset) runs tests
         try:
-            with Timed() as t:
-                _check_build(build(select=selection, vars=frequent_vars()))
+            with Timed() as t, with_test_scope(frequent_test_scope()):
+                _check_build(build(select=selection))
         finally:
             del os.environ["DBT_INDIRECT_SELECTION"]
         done(t.stage("build_frequent", inc_summary.total_rows))

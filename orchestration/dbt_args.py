@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 
 def build_args(
@@ -32,3 +34,24 @@ def build_args(
     if vars:
         args += ["--vars", json.dumps(dict(vars), sort_keys=True)]
     return args
+
+
+TEST_SCOPE_ENV = "NURTURE_TEST_SCOPE"
+
+
+@contextmanager
+def with_test_scope(scope: str) -> Iterator[None]:
+    """Within the block, dbt runs started (a subprocess or in-process) test event models' new rows
+    only (``new_rows``) or every row (``all``): the project reads ``NURTURE_TEST_SCOPE`` when no
+    ``test_scope`` var is given. An environment variable rather than a var, because any change of
+    ``--vars`` makes dbt parse the whole project again (seconds per run); the scheduler's frequent
+    runs then reuse the parse. The previous value comes back on exit."""
+    previous = os.environ.get(TEST_SCOPE_ENV)
+    os.environ[TEST_SCOPE_ENV] = scope
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(TEST_SCOPE_ENV, None)
+        else:
+            os.environ[TEST_SCOPE_ENV] = previous

@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 from dbt_helpers import failures, insert_rows, run_dbt
 
+from orchestration.dbt_args import with_test_scope
+
 SELECT = [
     "--select",
     "+fct_interactions",
@@ -288,9 +290,10 @@ def test_signals_are_matched_again_when_the_rules_change(raw_warehouse: Path, tm
 
 
 def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: Path) -> None:
-    """With the var ``test_scope: new_rows`` (the frequent job), the row tests of event models read
-    the rows loaded after what the run's event models held when it started; without it (the daily
-    job), every row. A fault in a row an earlier run wrote and tested is left to the daily run."""
+    """With ``test_scope: new_rows`` (the frequent job sets it in the environment), the row tests of
+    event models read the rows loaded after what the run's event models held when it started;
+    without it (the daily job), every row. A fault in a row an earlier run wrote and tested is left
+    to the daily run."""
     wh = raw_warehouse
     with duckdb.connect(str(wh)) as con:
         insert_rows(
@@ -314,7 +317,11 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
             loaded_at=SECOND_LOAD,
         )
     frequent = ["--resource-type", "test", "--indirect-selection", "cautious"]
-    result = build(tmp_path, *frequent, "--vars", "{test_scope: new_rows}")
+    with with_test_scope("nonsense"):
+        result = run_dbt(["build", *SELECT, *frequent], tmp_path)
+    assert not result.success and "expected all or new_rows, got 'nonsense'" in str(result.exception)
+    with with_test_scope("new_rows"):
+        result = build(tmp_path, *frequent)
     sql = compiled_test(result, "unique_int_web_pages_classified_event_id")
     assert "loaded_at > cast('2024-01-01 00:00:00" in sql  # after the first load, the newest held
     assert "loaded_at > cast('2024-01-01 00:00:00" in compiled_test(

@@ -1,8 +1,10 @@
+import os
+
 import pytest
 import typer
 
 from orchestration.cli import build_vars
-from orchestration.dbt_args import build_args
+from orchestration.dbt_args import TEST_SCOPE_ENV, build_args, with_test_scope
 
 
 def test_plain_build():
@@ -43,3 +45,16 @@ def test_nurture_build_vars_from_as_of_and_var_pairs() -> None:
     for bad_as_of, pairs in (("30/06/2026", []), (None, ["no_equals_sign"]), (None, ["=1"])):
         with pytest.raises(typer.Exit):
             build_vars(bad_as_of, pairs)
+
+
+def test_test_scope_is_set_for_the_block_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frequent job passes its test scope as an environment variable (no --vars: dbt keeps its
+    partial parse), and leaves the environment as it found it."""
+    monkeypatch.delenv(TEST_SCOPE_ENV, raising=False)
+    with with_test_scope("new_rows"):
+        assert os.environ[TEST_SCOPE_ENV] == "new_rows"
+    assert TEST_SCOPE_ENV not in os.environ
+    monkeypatch.setenv(TEST_SCOPE_ENV, "all")
+    with pytest.raises(RuntimeError), with_test_scope("new_rows"):
+        raise RuntimeError("dbt failed to start")
+    assert os.environ[TEST_SCOPE_ENV] == "all"

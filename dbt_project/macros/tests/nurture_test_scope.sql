@@ -9,12 +9,13 @@
 
     Event-sized models (one row per event, `meta: {test_scope: new_rows}`: staged events, their
     observations and interactions, and the views over them) are scoped only when the run asks for it
-    with the var `test_scope: new_rows`, as the frequent Dagster job does: their row tests then read
-    the rows loaded after the newest load the run's event models had processed when it started
-    (`nurture_new_rows_watermarks`, an on-run-start hook), the rows this run added. Events do not
-    change once written and were tested by the run that wrote them; runs without the var (the daily
-    job, `nurture build`) test every row, and so catch what a frequent run leaves out: rows an
-    older load wrote again (an entity record observed again, an interaction re-attributed).
+    with `test_scope: new_rows` (`nurture_test_scope_setting`: a var or an environment variable), as
+    the frequent Dagster job does: their row tests then read the rows loaded after the newest load
+    the run's event models had processed when it started (`nurture_new_rows_watermarks`, an
+    on-run-start hook), the rows this run added. Events do not change once written and were tested
+    by the run that wrote them; other runs (the daily job, `nurture build`) test every row, and so
+    catch what a frequent run leaves out: rows an older load wrote again (an entity record observed
+    again, an interaction re-attributed).
 -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -87,7 +88,24 @@
 {%- endmacro %}
 
 {#-
-    On-run-start hook: with the var `test_scope: new_rows` (and no `--full-refresh`), the newest
+    The test scope the run asks for: the var `test_scope`, else the environment variable
+    `NURTURE_TEST_SCOPE`, else `all`. The frequent Dagster job sets the environment variable: a var
+    would make dbt parse the whole project again (vars are part of what its partial parsing checks),
+    seconds on every run. Read only when executing, so that parsing never depends on it.
+-#}
+{% macro nurture_test_scope_setting() -%}
+    {%- if not execute -%}
+        {{ return('all') }}
+    {%- endif -%}
+    {%- set scope = var('test_scope', env_var('NURTURE_TEST_SCOPE', 'all')) -%}
+    {%- if scope not in ('all', 'new_rows') -%}
+        {{ exceptions.raise_compiler_error("test_scope (var or NURTURE_TEST_SCOPE): expected all or new_rows, got '" ~ scope ~ "'") }}
+    {%- endif -%}
+    {{ return(scope) }}
+{%- endmacro %}
+
+{#-
+    On-run-start hook: with `test_scope: new_rows` (and no `--full-refresh`), the newest
     `loaded_at` of every event model (`meta: {test_scope: new_rows}`, incremental) the run selected,
     as it stands before the run; null for a model that is empty or not built yet (its rows are all
     new). Spark rebuilds event models in full: nothing to record there.
@@ -101,7 +119,7 @@ create table if not exists {{ nurture_new_rows_table() }} (
     invocation_id varchar, model varchar, relation varchar, watermark timestamp
 );
 delete from {{ nurture_new_rows_table() }};
-{%- if execute and var('test_scope', 'all') == 'new_rows' and not flags.FULL_REFRESH %}
+{%- if execute and nurture_test_scope_setting() == 'new_rows' and not flags.FULL_REFRESH %}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model' and node.unique_id in selected_resources
         and (node.config.get('meta') or {}).get('test_scope') == 'new_rows'
@@ -129,7 +147,7 @@ select '{{ invocation_id }}', '{{ node.unique_id }}', '{{ existing if existing i
     rows: those are all new, whatever their load time. A model still empty changes nothing.
 -#}
 {% macro nurture_new_rows_scope() -%}
-    {%- if var('test_scope', 'all') != 'new_rows' or flags.FULL_REFRESH
+    {%- if nurture_test_scope_setting() != 'new_rows' or flags.FULL_REFRESH
         or load_relation(nurture_new_rows_table()) is none -%}
         {{ return('') }}
     {%- endif -%}

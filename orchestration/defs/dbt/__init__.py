@@ -17,7 +17,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.dbt_args import build_args
+from orchestration.dbt_args import build_args, with_test_scope
 from orchestration.defs.dlt import WAREHOUSE_POOL
 from sources import settings
 
@@ -74,7 +74,8 @@ class DbtBuildConfig(Config):
     # scheduled run, which only brings new data, leaves them out unless asked.
     unit_tests: bool = False
     # "new_rows": the row tests of event models (one row per event) read the rows this run loaded,
-    # as the frequent job asks; "all": every row (the daily job, the default). The dbt var test_scope.
+    # as the frequent job asks; "all": every row (the daily job, the default). Passed to dbt as the
+    # environment variable NURTURE_TEST_SCOPE (a var would cost a full parse on every run).
     test_scope: Literal["all", "new_rows"] = "all"
 
 
@@ -115,8 +116,6 @@ def build_defs() -> Definitions:
         if config.as_of:
             date.fromisoformat(config.as_of)  # a clear error for anything but YYYY-MM-DD
         variables = {"as_of": config.as_of} if config.as_of else {}
-        if config.test_scope != "all":
-            variables["test_scope"] = config.test_scope
         args = build_args(
             full_refresh=config.full_refresh, vars=variables or None, unit_tests=config.unit_tests
         )
@@ -124,7 +123,9 @@ def build_defs() -> Definitions:
             # A partial run (the frequent job) runs the tests whose models it all builds: a test
             # that also reads a model left to the daily run (score history) runs with that one.
             args += ["--indirect-selection", "cautious"]
-        yield from dbt.cli(args, context=context).stream()
+        with with_test_scope(config.test_scope):  # read when the dbt process starts
+            invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
 
     return Definitions(
         assets=[dbt_models],
