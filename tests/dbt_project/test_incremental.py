@@ -331,9 +331,29 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
     # per-contact models keep their own scope (the contacts recomputed)
     assert "loaded_at >" not in compiled_test(result, "unique_fct_score_ledger_ledger_id")
 
+    # a frequent run that builds: record contacts' tests read the records it wrote (w3 and the
+    # entity records, observed again on every run), not w1 and w2
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [page("w3", "2024-06-02T10:00:00Z", "k1", "/")],
+            file="web-3.jsonl",
+            loaded_at="2024-06-02T00:00:00Z",
+        )
+    with with_test_scope("new_rows"):
+        result = build(tmp_path, *frequent)  # models and seeds (SELECT) and their tests
+    record_keys = "unique_combination_of_columns_int_identity__record_contacts_record_source__record_id"
+    assert "nurture_record_contacts_written" in compiled_test(result, record_keys)
+    written = (
+        "select record_id from main.nurture_record_contacts_written where record_source = 'stg_web__events'"
+    )
+    assert query(wh, written) == [("w3",)]
+
     result = run_dbt(["build", *SELECT, *frequent], tmp_path)  # the daily job: every row
     failed = {res.node.name for res in result.result.results if res.status == "fail"}
     assert failed == {"unique_int_web_pages_classified_event_id"}
+    assert "nurture_record_contacts_written" not in compiled_test(result, record_keys)
 
 
 def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: Path) -> None:

@@ -9,9 +9,17 @@
     transaction (a run that fails keeps the last good one). A table without `loaded_at` (built by an
     older version) is written again in full. Nothing on a full build, nor on engines that rebuild
     the table.
+    The records a run writes are kept with its invocation id (`nurture_record_contacts_written`):
+    in a frequent run (`test_scope: new_rows`) the model's row tests (`meta: {test_scope:
+    written_records}`) read those records only, the rows of the others being as the run that wrote
+    them tested them.
 -#}
 {% macro identity_record_contacts_kept() -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_record_contacts_assignment')) }}
+{%- endmacro %}
+
+{% macro identity_record_contacts_written() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_record_contacts_written')) }}
 {%- endmacro %}
 
 {% macro identity_record_contacts_scoped() -%}
@@ -34,6 +42,9 @@ from {{ observations }} as observed
 where
     {{ identity_observed_since_last_run('observed') }}
     or observed.record_source in ({{ entity_sources }});
+create or replace table {{ identity_record_contacts_written() }} as
+select '{{ invocation_id }}' as invocation_id, record_source, record_id
+from nurture_scope__record_contacts;
 delete from {{ this }} as held
 where
     held.record_source in ({{ entity_sources }})
@@ -87,4 +98,30 @@ delete from {{ this }}
 drop table if exists nurture_scope__record_contacts;
 {{ nurture_remember_attribution(resolution, identity_record_contacts_kept()) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The condition on `int_identity__record_contacts`' rows in its row tests, in a run with
+    `test_scope: new_rows` (the frequent job; other runs test every row): the records this invocation
+    wrote, when it wrote only some (empty: every row). A key written twice shows in the records
+    written, whichever of its rows is the older.
+-#}
+{% macro identity_record_contacts_test_scope() -%}
+    {%- set written = identity_record_contacts_written() -%}
+    {%- if nurture_test_scope_setting() != 'new_rows' or load_relation(written) is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set counted -%}
+        select count(*) from {{ written }} where invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- if run_query(counted).columns[0].values()[0] == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set scope -%}
+        (record_source, record_id) in (
+            select written.record_source, written.record_id from {{ written }} as written
+            where written.invocation_id = '{{ invocation_id }}'
+        )
+    {%- endset -%}
+    {{ return(scope) }}
 {%- endmacro %}

@@ -55,6 +55,9 @@
     {%- if (node.config.get('meta') or {}).get('test_scope') == 'new_rows' -%}
         {{ return(nurture_new_rows_scope()) }}
     {%- endif -%}
+    {%- if (node.config.get('meta') or {}).get('test_scope') == 'written_records' -%}
+        {{ return(identity_record_contacts_test_scope()) }}
+    {%- endif -%}
     {%- if not node.config.get('contact_sources') or node.config.get('materialized') != 'incremental' -%}
         {{ return('') }}
     {%- endif -%}

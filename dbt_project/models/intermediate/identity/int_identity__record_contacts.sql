@@ -7,12 +7,14 @@
 
     Incremental (see `macros/identity/identity_record_contacts_scope.sql`): a run writes again the
     records observed since its last run, the entity records, and the records of identifiers whose
-    contact changed (a merge, a split) or that were blocked; it keeps the others.
+    contact changed (a merge, a split) or that were blocked; it keeps the others. In a frequent run
+    (`test_scope: new_rows`) its row tests read the records the run wrote.
 -#}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy='append',
     on_schema_change='append_new_columns',
+    meta={'test_scope': 'written_records'},
     pre_hook="{{ identity_record_contacts_scope_begin(ref('int_identity__resolution'), ref('int_identity__observations')) }}",
     post_hook="{{ identity_record_contacts_scope_end(ref('int_identity__resolution')) }}"
 ) }}
