@@ -25,6 +25,7 @@ SELECT = [
     "+dim_contact_consents",
     "+dim_contact_stages",
     "+int_lifecycle__signals",
+    "+int_lifecycle__purchases",
     "--resource-type",
     "seed",
     "--resource-type",
@@ -62,6 +63,7 @@ COMPARED = [
     "marts.fct_score_ledger",
     "marts.fct_lead_scores",
     "intermediate.int_lifecycle__signals",
+    "intermediate.int_lifecycle__purchases",
     "marts.dim_contact_stages",
     "marts.dim_contacts",
     "marts.dim_contact_consents",
@@ -76,6 +78,17 @@ def page(event_id: str, at: str, anonymous_id: str, path: str, **ids: str) -> di
         "anonymous_id": anonymous_id,
         "page_path": path,
         **ids,
+    }
+
+
+def order(order_id: str, email: str, day: str) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "email": email,
+        "ordered_at": f"{day}T10:00:00Z",
+        "status": "completed",
+        "total_amount": 100.0,
+        "currency": "EUR",
     }
 
 
@@ -139,6 +152,7 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             ],
             loaded_at=FIRST_LOAD,
         )
+        insert_rows(con, "orders", [order("o1", BOB, "2023-12-15")], loaded_at=FIRST_LOAD)
     build(tmp_path)
     ann, bob = (
         query(wh, f"select contact_id from marts.fct_interactions where record_id = '{rid}'")[0][0]
@@ -173,6 +187,10 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
             ],
             file="crm-2.csv",
             loaded_at=SECOND_LOAD,
+        )
+        # ann's first order: after the merge, bob's order before it is the previous purchase
+        insert_rows(
+            con, "orders", [order("o2", ANN, "2024-05-28")], file="orders-2.jsonl", loaded_at=SECOND_LOAD
         )
         insert_rows(  # bob's phone logged against ann's CRM record: the two contacts merge
             con,
@@ -227,7 +245,15 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
     # not carol, who has nothing new (fct_lead_scores recomputes every contact: this selection
     # rebuilds the score history, as the daily run does)
     carol = contacts["w5"]
-    for model in ("int_scoring__behaviour_points", "fct_score_ledger"):
+    purchases = query(
+        wh,
+        "select contact_id, purchased_on, previous_purchased_on from intermediate.int_lifecycle__purchases",
+    )
+    assert sorted([str(value) for value in row] for row in purchases) == [
+        [ann, "2023-12-15", "None"],
+        [ann, "2024-05-28", "2023-12-15"],  # bob's order, merged into ann's history
+    ]
+    for model in ("int_scoring__behaviour_points", "fct_score_ledger", "int_lifecycle__purchases"):
         recomputed = {
             row[0]
             for row in query(

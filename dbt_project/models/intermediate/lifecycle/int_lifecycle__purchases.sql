@@ -3,19 +3,25 @@
     won the customer back: the customer was lost before it (no purchase for `lost_days`, or a
     termination since the previous purchase). A win-back purchase is credited to the last
     interaction carrying a campaign in the `won_back_touch_days` before it.
+
+    Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose signals or interactions changed and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(['int_lifecycle__signals', 'fct_interactions'])) }}
 
 with
 
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
