@@ -328,6 +328,19 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
             [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing", email=ANN)],
             loaded_at=FIRST_LOAD,
         )
+        insert_rows(  # forms loaded an hour later: each event model's tests follow its own loads
+            con,
+            "form_submissions",
+            [
+                {
+                    "submission_id": "f1",
+                    "form_type": "contact",
+                    "occurred_at": "2023-12-05T10:00:00Z",
+                    "email": BOB,
+                }
+            ],
+            loaded_at="2024-01-01T01:00:00Z",
+        )
     build(tmp_path)
     with duckdb.connect(str(wh)) as con:
         # an old row written twice (a fault the frequent run's tests do not read)
@@ -350,9 +363,11 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
         result = build(tmp_path, *frequent)
     sql = compiled_test(result, "unique_int_web_pages_classified_event_id")
     assert "loaded_at > cast('2024-01-01 00:00:00" in sql  # after the first load, the newest held
+    forms = compiled_test(result, "unique_stg_forms__form_submissions_submission_id")
+    assert "loaded_at > cast('2024-01-01 01:00:00" in forms  # its own newest load
     assert "loaded_at > cast('2024-01-01 00:00:00" in compiled_test(
         result, "unique_combination_of_columns_int_contacts__touchpoints_record_source__record_id"
-    )  # a view
+    )  # a view: after the oldest of the event models it reads
     assert query(wh, "select count(*) from staging.stg_web__events where event_id = 'w2'") == [(1,)]
     # per-contact models keep their own scope (the contacts recomputed)
     assert "loaded_at >" not in compiled_test(result, "unique_fct_score_ledger_ledger_id")

@@ -53,7 +53,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- if (node.config.get('meta') or {}).get('test_scope') == 'new_rows' -%}
-        {{ return(nurture_new_rows_scope()) }}
+        {{ return(nurture_new_rows_scope(node)) }}
     {%- endif -%}
     {%- if (node.config.get('meta') or {}).get('test_scope') == 'written_records' -%}
         {{ return(identity_record_contacts_test_scope()) }}
@@ -143,13 +143,16 @@ select '{{ invocation_id }}', '{{ node.unique_id }}', '{{ existing if existing i
 {%- endmacro %}
 
 {#-
-    The condition on an event model's rows in a `test_scope: new_rows` run: loaded after the oldest
-    watermark of the run's event models (less `incremental_lookback_hours`, the rows the models read
-    again), or without a load time. Empty (every row) when the run recorded no watermark, or when
-    one of its event models that had none (new, empty, or rewritten in full by new rules) now holds
-    rows: those are all new, whatever their load time. A model still empty changes nothing.
+    The condition on an event model's rows (graph node `node`) in a `test_scope: new_rows` run:
+    loaded after the watermark that bounds them (less `incremental_lookback_hours`, the rows the
+    models read again), or without a load time. The bound is the model's own watermark (an
+    incremental event model: what it writes next comes from later loads), else the oldest of the
+    event models it reads directly (a view over them), else the oldest of the run's. Empty (every
+    row) when no watermark bounds it, or when one of those models that had none (new, empty, or
+    rewritten in full by new rules) now holds rows: those are all new, whatever their load time. A
+    model still empty changes nothing.
 -#}
-{% macro nurture_new_rows_scope() -%}
+{% macro nurture_new_rows_scope(node) -%}
     {%- if nurture_test_scope_setting() != 'new_rows' or flags.FULL_REFRESH
         or load_relation(nurture_new_rows_table()) is none -%}
         {{ return('') }}
@@ -158,8 +161,19 @@ select '{{ invocation_id }}', '{{ node.unique_id }}', '{{ existing if existing i
         select model, relation, watermark from {{ nurture_new_rows_table() }}
         where invocation_id = '{{ invocation_id }}'
     {%- endset -%}
+    {%- set rows = run_query(recorded).rows -%}
+    {%- set parents = (node.get('depends_on') or {}).get('nodes') or [] -%}
+    {%- set bounding = [] -%}
+    {%- for row in rows if row[0] == node.unique_id -%}
+        {%- do bounding.append(row) -%}
+    {%- endfor -%}
+    {%- if not bounding -%}
+        {%- for row in rows if row[0] in parents -%}
+            {%- do bounding.append(row) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set watermarks = [] -%}
-    {%- for row in run_query(recorded).rows -%}
+    {%- for row in (bounding or rows) -%}
         {%- if row[2] is not none -%}
             {%- do watermarks.append(row[2]) -%}
         {%- elif not row[1] or run_query('select count(*) from (select 1 from ' ~ row[1] ~ ' limit 1) as held').columns[0].values()[0] > 0 -%}
