@@ -81,6 +81,10 @@ def page(event_id: str, at: str, anonymous_id: str, path: str, **ids: str) -> di
     }
 
 
+def form(submission_id: str, at: str, **ids: str) -> dict[str, Any]:
+    return {"submission_id": submission_id, "form_type": "contact", "occurred_at": at, **ids}
+
+
 def order(order_id: str, email: str, day: str) -> dict[str, Any]:
     return {
         "order_id": order_id,
@@ -129,15 +133,7 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
         insert_rows(
             con,
             "form_submissions",
-            [
-                {
-                    "submission_id": "f1",
-                    "form_type": "contact",
-                    "occurred_at": "2023-12-05T10:00:00Z",
-                    "email": BOB,
-                    "phone": BOB_PHONE,
-                }
-            ],
+            [form("f1", "2023-12-05T10:00:00Z", email=BOB, phone=BOB_PHONE)],
             # loaded before the newest rows of the first build: an incremental run does not read
             # it again, so only the re-attribution can move it to the merged contact
             loaded_at=EARLIER_LOAD,
@@ -331,14 +327,7 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
         insert_rows(  # forms loaded an hour later: each event model's tests follow its own loads
             con,
             "form_submissions",
-            [
-                {
-                    "submission_id": "f1",
-                    "form_type": "contact",
-                    "occurred_at": "2023-12-05T10:00:00Z",
-                    "email": BOB,
-                }
-            ],
+            [form("f1", "2023-12-05T10:00:00Z", email=BOB)],
             loaded_at="2024-01-01T01:00:00Z",
         )
     build(tmp_path)
