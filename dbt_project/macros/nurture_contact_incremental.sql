@@ -25,11 +25,11 @@
 -#}
 
 {% macro nurture_contact_log() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_changes')) }}
+    {{ return(nurture_state_table('nurture_contact_changes')) }}
 {%- endmacro %}
 
 {% macro nurture_contact_runs() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_contact_model_runs')) }}
+    {{ return(nurture_state_table('nurture_contact_model_runs')) }}
 {%- endmacro %}
 
 {#-

@@ -226,9 +226,17 @@ drop table nurture_moved_records
 {%- endmacro %}
 
 
+{#-
+    A table of the project's own bookkeeping (kept assignments, change logs, watermarks) in the
+    target schema, by name.
+-#}
+{% macro nurture_state_table(identifier) -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=identifier)) }}
+{%- endmacro %}
+
 {#- The identifier -> contact assignment `fct_interactions` was last attributed with. -#}
 {% macro nurture_attributed() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_attributed')) }}
+    {{ return(nurture_state_table('nurture_attributed')) }}
 {%- endmacro %}
 
 {#-

@@ -15,11 +15,11 @@
     them tested them.
 -#}
 {% macro identity_record_contacts_kept() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_record_contacts_assignment')) }}
+    {{ return(nurture_state_table('nurture_record_contacts_assignment')) }}
 {%- endmacro %}
 
 {% macro identity_record_contacts_written() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_record_contacts_written')) }}
+    {{ return(nurture_state_table('nurture_record_contacts_written')) }}
 {%- endmacro %}
 
 {% macro identity_record_contacts_scoped() -%}

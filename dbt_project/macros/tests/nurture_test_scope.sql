@@ -52,10 +52,10 @@
     {%- if (model.get('test_metadata') or {}).get('name') not in row_tests -%}
         {{ return('') }}
     {%- endif -%}
-    {%- if (node.config.get('meta') or {}).get('test_scope') == 'new_rows' -%}
+    {%- set declared = (node.config.get('meta') or {}).get('test_scope') -%}
+    {%- if declared == 'new_rows' -%}
         {{ return(nurture_new_rows_scope(node)) }}
-    {%- endif -%}
-    {%- if (node.config.get('meta') or {}).get('test_scope') == 'written_records' -%}
+    {%- elif declared == 'written_records' -%}
         {{ return(identity_record_contacts_test_scope()) }}
     {%- endif -%}
     {%- if not node.config.get('contact_sources') or node.config.get('materialized') != 'incremental' -%}
@@ -87,7 +87,7 @@
 
 {#- The watermarks of this run's event models (one row each), kept for its tests. -#}
 {% macro nurture_new_rows_table() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='nurture_test_watermarks')) }}
+    {{ return(nurture_state_table('nurture_test_watermarks')) }}
 {%- endmacro %}
 
 {#-
