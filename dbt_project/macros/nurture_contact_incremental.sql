@@ -72,13 +72,19 @@ create table if not exists {{ nurture_contact_runs() }} (
     the rows of every seed upstream (rule tables: edited files, or rows edited in the warehouse).
 -#}
 {% macro nurture_upstream_fingerprint() -%}
-    {%- set checksums = [] -%}
-    {%- set seeds = [] -%}
-    {%- do _nurture_collect_checksums(model.unique_id, [], checksums, seeds) -%}
+    {%- if '_nurture_upstream_fingerprint' not in model -%}
+        {%- set checksums = [] -%}
+        {%- set seeds = [] -%}
+        {%- do _nurture_collect_checksums(model.unique_id, [], checksums, seeds) -%}
+        {%- set fingerprint -%}
     md5('{{ local_md5(checksums | sort | join(',')) }}'
     {%- for seed in seeds | sort %}
         || coalesce((select md5(string_agg(cast(rule_rows as varchar), chr(10) order by cast(rule_rows as varchar))) from {{ seed }} as rule_rows), '')
     {%- endfor %})
+        {%- endset -%}
+        {%- do model.update({'_nurture_upstream_fingerprint': fingerprint}) -%}
+    {%- endif -%}
+    {{ model['_nurture_upstream_fingerprint'] }}
 {%- endmacro %}
 
 {% macro _nurture_collect_checksums(node_id, seen, checksums, seeds) -%}
@@ -104,11 +110,23 @@ create table if not exists {{ nurture_contact_runs() }} (
     {{ return(adapter.dispatch('nurture_contact_scope', 'nurture')()) }}
 {%- endmacro %}
 
+{#-
+    The answer is kept in the node's context for the rest of its run (`model` is built once per
+    context): the model's filters, its pre-hook and its post-hook ask it several times, and each
+    asking queried the run records and walked the graph upstream again.
+-#}
 {% macro default__nurture_contact_scope() -%}
     {#- no `this` in a unit test: there the model computes every contact -#}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return({'mode': 'full'}) }}
     {%- endif -%}
+    {%- if '_nurture_contact_scope' not in model -%}
+        {%- do model.update({'_nurture_contact_scope': _nurture_contact_scope_query()}) -%}
+    {%- endif -%}
+    {{ return(model['_nurture_contact_scope']) }}
+{%- endmacro %}
+
+{% macro _nurture_contact_scope_query() -%}
     {%- if load_relation(nurture_contact_runs()) is none -%}
         {{ return({'mode': 'rebuild', 'reason': 'no earlier run recorded'}) }}
     {%- endif -%}

@@ -7,7 +7,12 @@
 
     Adding an audience: its SQL file, its YAML entry, and one `depends_on` line below (dbt fills the
     graph only when it executes, so the build order needs it; dbt names the missing line otherwise).
+
+    A table: the activation policy, the membership snapshots, the audience sizes and the tests all
+    read it at the end of a run, at the same time; as a view each of them computed the union, the
+    contacts' join and the anonymous ids' window again.
 -#}
+{{ config(materialized='table') }}
 -- depends_on: {{ ref('aud_anonymous_abandoners') }}
 -- depends_on: {{ ref('aud_birthdays') }}
 -- depends_on: {{ ref('aud_buyers') }}
