@@ -41,9 +41,16 @@ touchpoints as (
 
 ),
 
+-- The contacts of those records only: a record's row carries the load time of its staging row, the
+-- touchpoint's own, so the same condition keeps them without reading every record (entity records,
+-- whose rows are written again on every run, and rows written before the column existed: all).
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
+    where
+        {{ nurture_loaded_since_last_run('loaded_at') }}
+        or loaded_at is null
+        or record_source in ('{{ identity_entity_models() | join("', '") }}')
 
 ),
 
