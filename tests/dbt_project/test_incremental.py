@@ -360,6 +360,10 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
     assert query(wh, "select count(*) from staging.stg_web__events where event_id = 'w2'") == [(1,)]
     # per-contact models keep their own scope (the contacts recomputed)
     assert "loaded_at >" not in compiled_test(result, "unique_fct_score_ledger_ledger_id")
+    # record contacts' tests read the records the run wrote from its first incremental run on (the
+    # table of records written is new to dbt's relation cache)
+    record_keys = "unique_combination_of_columns_int_identity__record_contacts_record_source__record_id"
+    assert "nurture_record_contacts_written" in compiled_test(result, record_keys)
 
     # a frequent run that builds: record contacts' tests read the records it wrote (w3 and the
     # entity records, observed again on every run), not w1 and w2
@@ -373,7 +377,6 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
         )
     with with_test_scope("new_rows"):
         result = build(tmp_path, *frequent)  # models and seeds (SELECT) and their tests
-    record_keys = "unique_combination_of_columns_int_identity__record_contacts_record_source__record_id"
     assert "nurture_record_contacts_written" in compiled_test(result, record_keys)
     written = (
         "select record_id from main.nurture_record_contacts_written where record_source = 'stg_web__events'"

@@ -33,6 +33,9 @@
 {% macro identity_record_contacts_scope_begin(resolution, observations) -%}
     {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
     {%- if identity_record_contacts_scoped() %}
+    {#- known to dbt's relation cache at once: on the first incremental run, the tests that read the
+        records written would otherwise not find the table this creates, and read every record -#}
+    {%- do adapter.cache_added(identity_record_contacts_written().incorporate(type='table')) %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
 {{ nurture_moved_records(identity_record_contacts_kept(), resolution, observations) }}
