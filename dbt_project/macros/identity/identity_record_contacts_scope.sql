@@ -22,6 +22,24 @@
     {{ return(nurture_state_table('nurture_record_contacts_written')) }}
 {%- endmacro %}
 
+{#-
+    On-run-start: the table of records written exists before any run writes it, so that the tests of
+    the first incremental run after a full build find it (dbt knows the relations that exist when a
+    run starts, not those a hook creates).
+-#}
+{% macro identity_record_contacts_tables() -%}
+    {{ return(adapter.dispatch('identity_record_contacts_tables', 'nurture')()) }}
+{%- endmacro %}
+
+{% macro default__identity_record_contacts_tables() -%}
+create table if not exists {{ identity_record_contacts_written() }} (
+    invocation_id varchar, record_source varchar, record_id varchar
+)
+{%- endmacro %}
+
+{% macro spark__identity_record_contacts_tables() -%}
+{%- endmacro %}
+
 {% macro identity_record_contacts_scoped() -%}
     {%- if not execute or not is_incremental() or target.type == 'spark' -%}
         {{ return(false) }}
@@ -33,9 +51,6 @@
 {% macro identity_record_contacts_scope_begin(resolution, observations) -%}
     {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
     {%- if identity_record_contacts_scoped() %}
-    {#- known to dbt's relation cache at once: on the first incremental run, the tests that read the
-        records written would otherwise not find the table this creates, and read every record -#}
-    {%- do adapter.cache_added(identity_record_contacts_written().incorporate(type='table')) %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
 {{ nurture_moved_records(identity_record_contacts_kept(), resolution, observations) }}
