@@ -35,14 +35,17 @@
 {#-
     The config of a per-contact model: incremental where the engine allows (rows appended after the
     pre-hook deleted those of the contacts recomputed), following the changes of `sources`;
-    `scope_extra`, the Jinja arguments of `nurture_contact_scope_begin` (extra contacts to recompute).
+    `scope_extra`, the Jinja arguments of `nurture_contact_scope_begin` (extra contacts to recompute);
+    `contact_column`, the column that names a row's contact (`contact_id` unless the table keeps
+    another, e.g. anonymous members' resolved contact).
 -#}
-{% macro nurture_contact_model_config(sources, scope_extra='') -%}
+{% macro nurture_contact_model_config(sources, scope_extra='', contact_column='contact_id') -%}
     {{ return({
         'materialized': nurture_incremental_materialization('table'),
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
         'contact_sources': sources,
+        'contact_column': contact_column,
         'pre_hook': '{{ nurture_contact_scope_begin(' ~ scope_extra ~ ') }}',
         'post_hook': '{{ nurture_contact_scope_end() }}',
     }) }}
@@ -220,7 +223,9 @@ select extra.contact_id from ({{ extra }}) as extra
 where extra.contact_id is not null
 {%- endif %};
 delete from {{ this }}
-where contact_id in (select scope.contact_id from {{ nurture_contact_scope_table() }} as scope)
+where {{ config.get('contact_column') or 'contact_id' }} in (
+    select scope.contact_id from {{ nurture_contact_scope_table() }} as scope
+)
     {%- endif -%}
 {%- endmacro %}
 
@@ -275,6 +280,41 @@ select
 {% macro default__nurture_log_rebuilt() -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
 select '{{ this.identifier }}', cast(null as varchar), current_timestamp, '{{ invocation_id }}'
+{%- endmacro %}
+
+{#-
+    Post-hook of a table rebuilt in full on every run (materialized `table`) that per-contact models
+    follow: log the contacts (`contact_column`) of the rows the rebuild added or removed, comparing
+    the new table with the one it replaced (dbt keeps it as the backup relation until the model's
+    transaction commits). Every contact when there was no table before or its columns changed.
+-#}
+{% macro nurture_log_changed_rows(contact_column='contact_id') -%}
+    {{ return(adapter.dispatch('nurture_log_changed_rows', 'nurture')(contact_column)) }}
+{%- endmacro %}
+
+{% macro default__nurture_log_changed_rows(contact_column) -%}
+    {%- set backup = load_cached_relation(make_backup_relation(this.incorporate(type='table'), 'table')) -%}
+    {%- set columns = [] -%}
+    {%- if backup is not none -%}
+        {%- for relation in [this, backup] -%}
+            {%- do columns.append(adapter.get_columns_in_relation(relation) | map(attribute='name') | join(',')) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if backup is none or columns[0] != columns[1] -%}
+{{ nurture_log_rebuilt() }}
+    {%- else -%}
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select distinct '{{ this.identifier }}', changed.{{ contact_column }}, current_timestamp, '{{ invocation_id }}'
+from (
+    (select * from {{ this }} except select * from {{ backup }})
+    union all
+    (select * from {{ backup }} except select * from {{ this }})
+) as changed
+where changed.{{ contact_column }} is not null
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_log_changed_rows(contact_column) -%}
 {%- endmacro %}
 
 {% macro spark__nurture_log_rebuilt() -%}

@@ -26,6 +26,7 @@ SELECT = [
     "+dim_contact_stages",
     "+int_lifecycle__signals",
     "+int_lifecycle__purchases",
+    "+activation_policy",
     "--resource-type",
     "seed",
     "--resource-type",
@@ -67,6 +68,9 @@ COMPARED = [
     "marts.dim_contact_stages",
     "marts.dim_contacts",
     "marts.dim_contact_consents",
+    "marts.fct_marketing_pressure",
+    "intermediate.int_audiences__members",
+    "marts.activation_policy",
 ]
 
 
@@ -249,7 +253,15 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
         [ann, "2023-12-15", "None"],
         [ann, "2024-05-28", "2023-12-15"],  # bob's order, merged into ann's history
     ]
-    for model in ("int_scoring__behaviour_points", "fct_score_ledger", "int_lifecycle__purchases"):
+    per_contact = (
+        "int_scoring__behaviour_points",
+        "fct_score_ledger",
+        "int_lifecycle__purchases",
+        "fct_marketing_pressure",
+        "int_audiences__members",  # rebuilt in full, logs the members whose memberships changed
+        "activation_policy",  # follows them
+    )
+    for model in per_contact:
         recomputed = {
             row[0]
             for row in query(

@@ -10,9 +10,11 @@
 
     A table: the activation policy, the membership snapshots, the audience sizes and the tests all
     read it at the end of a run, at the same time; as a view each of them computed the union, the
-    contacts' join and the anonymous ids' window again.
+    contacts' join and the anonymous ids' window again. The audiences are rebuilt in full on every
+    run; the post-hook logs the contacts whose memberships changed (joined, left, another priority
+    or other attributes), which the activation policy follows.
 -#}
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook="{{ nurture_log_changed_rows('resolved_contact_id') }}") }}
 -- depends_on: {{ ref('aud_anonymous_abandoners') }}
 -- depends_on: {{ ref('aud_birthdays') }}
 -- depends_on: {{ ref('aud_buyers') }}

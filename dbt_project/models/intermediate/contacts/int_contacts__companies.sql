@@ -5,7 +5,11 @@
                         free-mail domains (seed `free_email_domains`) excluded on both sides.
     The first method that links wins; when one domain belongs to several CRM companies, the lowest
     crm_company_id wins. Contacts that neither method links are absent.
+
+    A table: the contacts' mart reads it twice (the links that changed, then its contacts'), the
+    companies' mart and four tests once each; as a view each of them linked every contact again.
 -#}
+{{ config(materialized='table') }}
 
 with
 

@@ -9,13 +9,24 @@
       pressure_cap        the contact is at a cap of the destination's channel or of all channels
       lower_priority      sending every audience would exceed a cap: higher-priority audiences
                           (lower `priority`, then audience and destination names) take the room left
+
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): every reason is decided
+    per contact (an anonymous member's contact is its resolved contact), so a run recomputes the
+    contacts whose memberships, golden record, consents or marketing pressure changed, and the
+    members of audiences whose destinations changed; it keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(
+    ['int_audiences__members', 'dim_contacts', 'dim_contact_consents', 'fct_marketing_pressure'],
+    scope_extra="extra=audience_destination_changes()",
+    contact_column='resolved_contact_id'
+)) }}
 
 with
 
 members as (
 
     select * from {{ ref('int_audiences__members') }}
+    where {{ nurture_in_contact_scope('resolved_contact_id') }}
 
 ),
 
@@ -34,18 +45,21 @@ destinations as (
 contacts as (
 
     select * from {{ ref('dim_contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 consents as (
 
     select * from {{ ref('dim_contact_consents') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 pressure as (
 
     select * from {{ ref('fct_marketing_pressure') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -236,6 +250,7 @@ final as (
         cast(audience as {{ dbt.type_string() }}) as audience,
         cast(destination as {{ dbt.type_string() }}) as destination,
         cast(member_key as {{ dbt.type_string() }}) as member_key,
+        cast(resolved_contact_id as {{ dbt.type_string() }}) as resolved_contact_id,
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
         cast(email as {{ dbt.type_string() }}) as email,

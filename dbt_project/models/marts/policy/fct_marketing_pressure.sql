@@ -3,13 +3,18 @@
     of the `pressure_caps` seed (the `window_days` days before the as-of date's end), against its
     cap. `all` counts every channel together. One row per (contact, channel, window) for contacts
     that received at least one message in the window; a contact without a row received none.
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): the windows end with the
+    as-of day (a new day recomputes every contact), so within a day a contact's counts change only
+    with its interactions; a run recomputes the contacts whose interactions changed.
 -#}
+{{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 
 with
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
