@@ -50,7 +50,11 @@ record_contacts as (
     where
         {{ nurture_loaded_since_last_run('loaded_at') }}
         or loaded_at is null
-        or record_source in ('{{ identity_entity_models() | join("', '") }}')
+        or record_source in (
+            {%- for entity_model in identity_entity_models() %}
+            '{{ entity_model }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
 
 ),
 
