@@ -223,7 +223,7 @@ select extra.contact_id from ({{ extra }}) as extra
 where extra.contact_id is not null
 {%- endif %};
 delete from {{ this }}
-where {{ config.get('contact_column') or 'contact_id' }} in (
+where {{ config.get('contact_column') }} in (
     select scope.contact_id from {{ nurture_contact_scope_table() }} as scope
 )
     {%- endif -%}
@@ -294,13 +294,11 @@ select '{{ this.identifier }}', cast(null as varchar), current_timestamp, '{{ in
 
 {% macro default__nurture_log_changed_rows(contact_column) -%}
     {%- set backup = load_cached_relation(make_backup_relation(this.incorporate(type='table'), 'table')) -%}
-    {%- set columns = [] -%}
-    {%- if backup is not none -%}
-        {%- for relation in [this, backup] -%}
-            {%- do columns.append(adapter.get_columns_in_relation(relation) | map(attribute='name') | join(',')) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if backup is none or columns[0] != columns[1] -%}
+    {%- set comparable = backup is not none and (
+        adapter.get_columns_in_relation(this) | map(attribute='name') | list
+        == adapter.get_columns_in_relation(backup) | map(attribute='name') | list
+    ) -%}
+    {%- if not comparable -%}
 {{ nurture_log_rebuilt() }}
     {%- else -%}
 insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)

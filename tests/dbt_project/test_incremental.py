@@ -373,7 +373,7 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
     # per-contact models keep their own scope (the contacts recomputed)
     assert "loaded_at >" not in compiled_test(result, "unique_fct_score_ledger_ledger_id")
     # record contacts' tests read the records the run wrote from its first incremental run on (the
-    # table of records written is new to dbt's relation cache)
+    # table of records written exists from the on-run-start hook of the first build)
     record_keys = "unique_combination_of_columns_int_identity__record_contacts_record_source__record_id"
     assert "nurture_record_contacts_written" in compiled_test(result, record_keys)
 

@@ -28,6 +28,8 @@
 ) }}
 -- depends_on: {{ ref('int_identity__resolution') }}
 -- depends_on: {{ ref('int_identity__observations') }}
+{#- one watermark query: the touchpoints and their record contacts keep the same load times -#}
+{%- set loaded_since_last_run = nurture_loaded_since_last_run('loaded_at') %}
 
 with
 
@@ -37,7 +39,7 @@ touchpoints as (
         *,
         {{ nurture_surrogate_key(['record_source', 'record_id']) }} as interaction_key
     from {{ ref('int_contacts__touchpoints_classified') }}
-    where {{ nurture_loaded_since_last_run('loaded_at') }}
+    where {{ loaded_since_last_run }}
 
 ),
 
@@ -48,7 +50,7 @@ record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
     where
-        {{ nurture_loaded_since_last_run('loaded_at') }}
+        {{ loaded_since_last_run }}
         or loaded_at is null
         or record_source in (
             {%- for entity_model in identity_entity_models() %}
