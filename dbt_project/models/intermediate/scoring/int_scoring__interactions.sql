@@ -19,6 +19,14 @@ interactions as (
 
 ),
 
+-- read apart from `interactions`: a CTE read twice is written out in full (every interaction)
+-- before a reader's filter on contacts applies; each read once, the readers' filters reach the scan
+interaction_files as (
+
+    select source_file from {{ ref('fct_interactions') }}
+
+),
+
 brand_sources as (
 
     select * from {{ ref('scoring_brand_sources') }}
@@ -43,8 +51,10 @@ interactions_as_of as (
 
 source_files as (
 
+    -- every file's brand (the as-of filter is the interactions' business: a later file has a
+    -- brand too, and no interaction of it passes)
     select distinct source_file
-    from interactions_as_of
+    from interaction_files
     where source_file is not null
 
 ),
