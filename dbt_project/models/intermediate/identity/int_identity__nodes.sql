@@ -15,6 +15,15 @@ observations as (
 
 ),
 
+-- read apart from `observations` (the self-join below reads it twice): a CTE read more than once
+-- is written out in full first, and these are a third of the observations
+linking_observations as (
+
+    select * from {{ ref('int_identity__observations') }} as observations
+    where {{ identity_linking_records('observations') }}
+
+),
+
 blocklist as (
 
     select * from {{ ref('identity_blocklist') }}
@@ -83,8 +92,8 @@ linked_pairs as (
         observed.identifier_value,
         linked.identifier_type as linked_identifier_type,
         linked.identifier_value as linked_identifier_value
-    from observations as observed
-    inner join observations as linked
+    from linking_observations as observed
+    inner join linking_observations as linked
         on
             observed.record_source = linked.record_source
             and observed.record_id = linked.record_id
@@ -95,8 +104,6 @@ linked_pairs as (
             and linked.identifier_value = role_values.identifier_value
     where
         role_values.identifier_value is null
-        and {{ identity_linking_records('observed') }}
-        and {{ identity_linking_records('linked') }}
 
 ),
 
