@@ -225,6 +225,45 @@ drop table nurture_moved_records
 {% macro spark__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
 {%- endmacro %}
 
+{#-
+    Pre-hook of `fct_interactions` on an incremental run, after the re-attribution: delete the rows
+    of the entity records (CRM contacts, leads, deals, orders) a newer version of which was loaded
+    since the last run, and log their contacts. The run writes each new version again if identity
+    resolution attributes it, to whichever contact it now belongs (a version left with no
+    identifier belongs to no one, and its interaction leaves the table, as in a full rebuild).
+-#}
+{% macro nurture_forget_reloaded_interactions(touchpoints) -%}
+    {{ return(adapter.dispatch('nurture_forget_reloaded_interactions', 'nurture')(touchpoints)) }}
+{%- endmacro %}
+
+{% macro default__nurture_forget_reloaded_interactions(touchpoints) -%}
+    {%- if is_incremental() -%}
+        {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
+drop table if exists nurture_reloaded_interactions;
+create temporary table nurture_reloaded_interactions as
+select held.interaction_id, held.contact_id
+from {{ this }} as held
+inner join {{ touchpoints }} as reloaded
+    on
+        held.record_source = reloaded.record_source
+        and held.record_id = reloaded.record_id
+where
+    held.record_source in ({{ entity_sources }})
+    and reloaded.record_source in ({{ entity_sources }})
+    and {{ nurture_loaded_since_last_run('reloaded.loaded_at') }};
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select distinct '{{ this.identifier }}', contact_id, current_timestamp, '{{ invocation_id }}'
+from nurture_reloaded_interactions
+where contact_id is not null;
+delete from {{ this }}
+where interaction_id in (select reloaded.interaction_id from nurture_reloaded_interactions as reloaded);
+drop table nurture_reloaded_interactions
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__nurture_forget_reloaded_interactions(touchpoints) -%}
+{%- endmacro %}
+
 
 {#-
     A table of the project's own bookkeeping (kept assignments, change logs, watermarks) in the
@@ -288,28 +327,6 @@ inner join moved_identifiers
     {%- else %}
 select distinct record_source, record_id from {{ this }}
     {%- endif %}
-{%- endmacro %}
-
-
-{#-
-    Pre-hook of an incremental model holding several record sources: on an incremental run,
-    delete the rows of the given `record_source`s, which the run then writes again in full.
-    Nothing on a full build, nor on engines that rebuild the table.
--#}
-{% macro nurture_forget_records(record_sources) -%}
-    {{ return(adapter.dispatch('nurture_forget_records', 'nurture')(record_sources)) }}
-{%- endmacro %}
-
-{% macro default__nurture_forget_records(record_sources) -%}
-    {%- if is_incremental() -%}
-delete from {{ this }}
-where record_source in (
-    {%- for record_source in record_sources %}'{{ record_source }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-)
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__nurture_forget_records(record_sources) -%}
 {%- endmacro %}
 
 

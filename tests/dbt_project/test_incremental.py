@@ -112,11 +112,11 @@ def compiled_test(result: Any, test_name: str) -> str:
     return sql
 
 
-def snapshot(warehouse: Path) -> dict[str, Counter]:
+def snapshot(warehouse: Path, tables: list[str] = COMPARED) -> dict[str, Counter]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
             table: Counter(tuple(map(str, row)) for row in con.execute(f"select * from {table}").fetchall())
-            for table in COMPARED
+            for table in tables
         }
 
 
@@ -620,3 +620,62 @@ def test_a_split_moves_interactions_back_and_drops_unattributed_records(
 
     assert run_dbt([*select, "--full-refresh"], tmp_path).success
     assert contacts() == split
+
+
+def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tmp_path: Path) -> None:
+    """Entity records are observed when a version of them is loaded, not on every run: a CRM
+    contact's newer version with another address, and a deal's with no contact left, replace the
+    identifiers their older versions carried (the deal belongs to no one any more); the result
+    equals a full refresh."""
+    wh = raw_warehouse
+    tables = [
+        "intermediate.int_identity__observations",
+        "intermediate.int_identity__record_contacts",
+        "marts.fct_interactions",
+    ]
+
+    def deal(contact: str | None, updated: str) -> dict[str, Any]:
+        return {
+            "deal_id": "d1",
+            "crm_contact_id": contact,
+            "stage": "qualified",
+            "created_at": "2023-12-02T10:00:00Z",
+            "updated_at": updated,
+        }
+
+    def contact(email: str, updated: str) -> dict[str, Any]:
+        return {
+            "crm_contact_id": "c1",
+            "created_at": "2023-12-01T10:00:00Z",
+            "updated_at": updated,
+            "email": email,
+        }
+
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(con, "crm_contacts", [contact(ANN, "2023-12-01T10:00:00Z")])
+        insert_rows(con, "crm_deals", [deal("c1", "2023-12-02T10:00:00Z")])
+        insert_rows(con, "web_events", [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing", email=ANN)])
+    assert run_dbt(["build", *SELECT, "--select", "+fct_interactions"], tmp_path).success
+    records = "select record_id from intermediate.int_identity__record_contacts order by record_id"
+    assert query(wh, records) == [("c1",), ("d1",), ("w1",)]
+
+    with duckdb.connect(str(wh)) as con:
+        newer = {"loaded_at": SECOND_LOAD}
+        insert_rows(con, "crm_contacts", [contact(CAROL, "2024-05-01T10:00:00Z")], file="crm-2.csv", **newer)
+        insert_rows(con, "crm_deals", [deal(None, "2024-05-02T10:00:00Z")], file="deals-2.csv", **newer)
+    assert run_dbt(["run", "--select", "+fct_interactions"], tmp_path).success
+    observed = (
+        "select record_id, identifier_type, identifier_value from intermediate.int_identity__observations"
+        " where record_id in ('c1', 'd1') order by all"
+    )
+    assert query(wh, observed) == [("c1", "crm_contact_id", "c1"), ("c1", "email", CAROL)]
+    assert query(wh, records) == [("c1",), ("w1",)]  # the deal has no identifier left
+    deals = "select record_id from marts.fct_interactions where record_source = 'stg_crm__deals'"
+    assert query(wh, deals) == []  # nor an interaction
+    # ann's page view and the CRM record no longer share an address: two contacts
+    contacts = dict(query(wh, "select record_id, contact_id from intermediate.int_identity__record_contacts"))
+    assert contacts["c1"] != contacts["w1"]
+    incremental = snapshot(wh, tables)
+
+    assert run_dbt(["run", "--select", "+fct_interactions", "--full-refresh"], tmp_path).success
+    assert snapshot(wh, tables) == incremental

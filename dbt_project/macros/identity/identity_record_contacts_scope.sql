@@ -1,12 +1,13 @@
 {#-
     Incremental runs of `int_identity__record_contacts`. The records whose contact may have changed
     are those observed since the table's last run (`loaded_at` after its newest: new records, new
-    versions), the entity records (observed again on every run, see `identity_entity_models`) and
-    the records of identifiers whose contact changed or that were blocked since the assignment the
-    table kept on its last run (`nurture_moved_records`). The pre-hook puts them in a temporary
-    table and deletes their rows; the model writes them again (none for a record left with blocked
-    identifiers only); the post-hook keeps the assignment the table now follows, in the model's
-    transaction (a run that fails keeps the last good one). A table without `loaded_at` (built by an
+    versions of entity records), the records of identifiers whose contact changed or that were
+    blocked since the assignment the table kept on its last run (`nurture_moved_records`), and the
+    entity records left with no observation (a new version without identifiers, see
+    `identity_entity_models`). The pre-hook puts them in a temporary table and deletes their rows;
+    the model writes them again (none for a record left with no unblocked identifier); the post-hook
+    keeps the assignment the table now follows, in the model's transaction (a run that fails keeps
+    the last good one). A table without `loaded_at` (built by an
     older version) is written again in full. Nothing on a full build, nor on engines that rebuild
     the table.
     The records a run writes are kept with its invocation id (`nurture_record_contacts_written`):
@@ -57,19 +58,27 @@ create temporary table nurture_scope__record_contacts as
 union
 select observed.record_source, observed.record_id
 from {{ observations }} as observed
+where {{ identity_observed_since_last_run('observed') }}
+union
+select held.record_source, held.record_id
+from {{ this }} as held
 where
-    {{ identity_observed_since_last_run('observed') }}
-    or observed.record_source in ({{ entity_sources }});
+    held.record_source in ({{ entity_sources }})
+    and not exists (
+        select 1 from {{ observations }} as observed
+        where
+            observed.record_source in ({{ entity_sources }})
+            and observed.record_source = held.record_source
+            and observed.record_id = held.record_id
+    );
 create or replace table {{ identity_record_contacts_written() }} as
 select '{{ invocation_id }}' as invocation_id, record_source, record_id
 from nurture_scope__record_contacts;
 delete from {{ this }} as held
-where
-    held.record_source in ({{ entity_sources }})
-    or exists (
-        select 1 from nurture_scope__record_contacts as scope
-        where scope.record_source = held.record_source and scope.record_id = held.record_id
-    )
+where exists (
+    select 1 from nurture_scope__record_contacts as scope
+    where scope.record_source = held.record_source and scope.record_id = held.record_id
+)
     {%- elif is_incremental() and target.type != 'spark' %}
 delete from {{ this }}
     {%- endif -%}

@@ -14,8 +14,8 @@
     the run's event models had processed when it started (`nurture_new_rows_watermarks`, an
     on-run-start hook), the rows this run added. Events do not change once written and were tested
     by the run that wrote them; other runs (the daily job, `nurture build`) test every row, and so
-    catch what a frequent run leaves out: rows an older load wrote again (an entity record observed
-    again, an interaction re-attributed).
+    catch what a frequent run leaves out: rows an older load wrote again (an interaction re-attributed
+    to another contact).
 -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}

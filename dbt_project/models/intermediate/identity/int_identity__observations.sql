@@ -4,19 +4,18 @@
     feedback's `referred_email` is someone else (a referral) and is deliberately not an identifier
     of the record's person.
 
-    Incremental: events are observed once, when they are staged (a run reads the events loaded
-    since the newest `loaded_at` it holds for their source). Entity records (CRM contacts, leads,
-    deals, orders) can change or lose an identifier: the pre-hook removes their rows and every
-    run observes them again (they grow with people, not with events).
+    Incremental: a record is observed when its staging row is loaded (a run reads the rows loaded
+    since the newest `loaded_at` it holds for their source). A newer version of an entity record
+    (CRM contact, lead, deal, order) replaces the identifiers the older one carried: the pre-hook
+    removes them (`identity_forget_reloaded_records`), even when the new version carries none.
 -#}
-{%- set entity_models = identity_entity_models() -%}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
     incremental_strategy=nurture_upsert_strategy(),
     unique_key=['record_source', 'record_id'],
     on_schema_change='append_new_columns',
     meta={'test_scope': 'new_rows'},
-    pre_hook="{{ nurture_forget_records(" ~ entity_models ~ ") }}"
+    pre_hook="{{ identity_forget_reloaded_records() }}"
 ) }}
 
 {%- set sources = [
@@ -58,7 +57,7 @@ with
 
     {{ identity_observations(
         ref(src.model), src.model, src.id, 'coalesce(src.' ~ src.at ~ ', src.loaded_at)', src.ids,
-        where=none if src.model in entity_models else nurture_loaded_since_last_run(
+        where=nurture_loaded_since_last_run(
             'src.loaded_at', where="processed.record_source = '" ~ src.model ~ "'")
     ) | indent(4) }}
 

@@ -6,8 +6,9 @@
     `loaded_at`: the newest load time of the record's observations.
 
     Incremental (see `macros/identity/identity_record_contacts_scope.sql`): a run writes again the
-    records observed since its last run, the entity records, and the records of identifiers whose
-    contact changed (a merge, a split) or that were blocked; it keeps the others. In a frequent run
+    records observed since its last run (new records, new versions of entity records) and the
+    records of identifiers whose contact changed (a merge, a split) or that were blocked; it keeps
+    the others. In a frequent run
     (`test_scope: new_rows`) its row tests read the records the run wrote.
 -#}
 {{ config(

@@ -4,9 +4,11 @@
     left out; `int_contacts__unattributed_touchpoints` lists them.
 
     Incremental: a run adds the records loaded since the last one (`loaded_at`; a newer version of
-    a CRM record or an order replaces its row). Before that, the pre-hook re-attributes the rows
-    already there to their record's current contact (two contacts merged, a merge split) and
-    removes those identity resolution no longer attributes, so the table matches a full rebuild.
+    a CRM record or an order replaces its row, or removes it when it is left with no identifier).
+    Before that, the pre-hooks re-attribute the rows already there to their record's current
+    contact (two contacts merged, a merge split), remove those identity resolution no longer
+    attributes, and remove the rows of entity records loaded again, so the table matches a full
+    rebuild.
     The hooks log the contacts whose interactions a run changed, for the per-contact models
     (`macros/nurture_contact_incremental.sql`).
 -#}
@@ -20,6 +22,7 @@
         "{{ nurture_log_interactions_before() }}",
         "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts'),"
         " ref('int_identity__resolution'), ref('int_identity__observations')) }}",
+        "{{ nurture_forget_reloaded_interactions(ref('int_contacts__touchpoints_classified')) }}",
     ],
     post_hook=[
         "{{ nurture_log_interactions_after() }}",
@@ -44,19 +47,14 @@ touchpoints as (
 ),
 
 -- The contacts of those records only: a record's row carries the load time of its staging row, the
--- touchpoint's own, so the same condition keeps them without reading every record (entity records,
--- whose rows are written again on every run, and rows written before the column existed: all).
+-- touchpoint's own, so the same condition keeps them without reading every record (rows written
+-- before the column existed: all).
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
     where
         {{ loaded_since_last_run }}
         or loaded_at is null
-        or record_source in (
-            {%- for entity_model in identity_entity_models() %}
-            '{{ entity_model }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        )
 
 ),
 
