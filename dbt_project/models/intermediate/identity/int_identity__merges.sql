@@ -115,37 +115,57 @@ bridges as (
 ),
 
 -- the records carrying each side of the bridge: filtered through the (few) bridges first, so that
--- the observation table is never joined with itself
-bridge_observations_a as (
+-- the observation table is never joined with itself, and read once (a CTE read twice is written
+-- out in full first)
+bridge_sides as (
 
     select
-        bridges.previous_contact_id,
-        bridges.contact_id,
+        previous_contact_id,
+        contact_id,
+        'a' as side,
+        type_a as identifier_type,
+        value_a as identifier_value
+    from bridges
+    union all
+    select
+        previous_contact_id,
+        contact_id,
+        'b' as side,
+        type_b as identifier_type,
+        value_b as identifier_value
+    from bridges
+
+),
+
+bridge_observations as (
+
+    select
+        bridge_sides.previous_contact_id,
+        bridge_sides.contact_id,
+        bridge_sides.side,
         observations.record_source,
         observations.record_id,
         observations.occurred_at
-    from bridges
+    from bridge_sides
     inner join observations
         on
-            bridges.type_a = observations.identifier_type
-            and bridges.value_a = observations.identifier_value
+            bridge_sides.identifier_type = observations.identifier_type
+            and bridge_sides.identifier_value = observations.identifier_value
     where {{ identity_linking_records('observations') }}
+
+),
+
+bridge_observations_a as (
+
+    select * from bridge_observations
+    where side = 'a'
 
 ),
 
 bridge_observations_b as (
 
-    select
-        bridges.previous_contact_id,
-        bridges.contact_id,
-        observations.record_source,
-        observations.record_id
-    from bridges
-    inner join observations
-        on
-            bridges.type_b = observations.identifier_type
-            and bridges.value_b = observations.identifier_value
-    where {{ identity_linking_records('observations') }}
+    select * from bridge_observations
+    where side = 'b'
 
 ),
 
