@@ -624,14 +624,16 @@ def test_a_split_moves_interactions_back_and_drops_unattributed_records(
 
 def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tmp_path: Path) -> None:
     """Entity records are observed when a version of them is loaded, not on every run: a CRM
-    contact's newer version with another address, and a deal's with no contact left, replace the
-    identifiers their older versions carried (the deal belongs to no one any more); the result
-    equals a full refresh."""
+    contact's newer version with another address, a deal's with no contact left and an order's
+    with another buyer replace the identifiers their older versions carried (the deal belongs to no
+    one any more; the order's first buyer, who changed in nothing else, is recomputed: no order
+    left); the result equals a full refresh."""
     wh = raw_warehouse
     tables = [
         "intermediate.int_identity__observations",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
+        "marts.dim_contacts",
     ]
 
     def deal(contact: str | None, updated: str) -> dict[str, Any]:
@@ -655,27 +657,33 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
         insert_rows(con, "crm_contacts", [contact(ANN, "2023-12-01T10:00:00Z")])
         insert_rows(con, "crm_deals", [deal("c1", "2023-12-02T10:00:00Z")])
         insert_rows(con, "web_events", [page("w1", "2023-12-10T10:00:00Z", "k1", "/pricing", email=ANN)])
-    assert run_dbt(["build", *SELECT, "--select", "+fct_interactions"], tmp_path).success
+        insert_rows(con, "orders", [{**order("o1", BOB, "2023-12-15"), "updated_at": "2023-12-15T10:00:00Z"}])
+    assert run_dbt(["build", *SELECT], tmp_path).success
     records = "select record_id from intermediate.int_identity__record_contacts order by record_id"
-    assert query(wh, records) == [("c1",), ("d1",), ("w1",)]
+    assert query(wh, records) == [("c1",), ("d1",), ("o1",), ("w1",)]
+    orders = "select email, order_count from marts.dim_contacts where order_count > 0"
+    assert query(wh, orders) == [(BOB, 1)]
 
     with duckdb.connect(str(wh)) as con:
         newer = {"loaded_at": SECOND_LOAD}
         insert_rows(con, "crm_contacts", [contact(CAROL, "2024-05-01T10:00:00Z")], file="crm-2.csv", **newer)
         insert_rows(con, "crm_deals", [deal(None, "2024-05-02T10:00:00Z")], file="deals-2.csv", **newer)
-    assert run_dbt(["run", "--select", "+fct_interactions"], tmp_path).success
+        carol_order = {**order("o1", CAROL, "2023-12-15"), "updated_at": "2024-05-03T10:00:00Z"}
+        insert_rows(con, "orders", [carol_order], file="orders-2.jsonl", **newer)
+    assert run_dbt(["build", *SELECT], tmp_path).success
     observed = (
         "select record_id, identifier_type, identifier_value from intermediate.int_identity__observations"
         " where record_id in ('c1', 'd1') order by all"
     )
     assert query(wh, observed) == [("c1", "crm_contact_id", "c1"), ("c1", "email", CAROL)]
-    assert query(wh, records) == [("c1",), ("w1",)]  # the deal has no identifier left
+    assert query(wh, records) == [("c1",), ("o1",), ("w1",)]  # the deal has no identifier left
     deals = "select record_id from marts.fct_interactions where record_source = 'stg_crm__deals'"
     assert query(wh, deals) == []  # nor an interaction
     # ann's page view and the CRM record no longer share an address: two contacts
     contacts = dict(query(wh, "select record_id, contact_id from intermediate.int_identity__record_contacts"))
     assert contacts["c1"] != contacts["w1"]
+    assert query(wh, orders) == [(CAROL, 1)]  # bob, whose order it was, has none left
     incremental = snapshot(wh, tables)
 
-    assert run_dbt(["run", "--select", "+fct_interactions", "--full-refresh"], tmp_path).success
+    assert run_dbt(["build", *SELECT, "--full-refresh"], tmp_path).success
     assert snapshot(wh, tables) == incremental
