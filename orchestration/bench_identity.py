@@ -30,6 +30,8 @@ import duckdb
 from sources import settings
 
 IDENTITY_MODELS = [
+    "int_identity__identifier_activity",
+    "int_identity__fan_out",
     "int_identity__nodes",
     "int_identity__blocked_identifiers",
     "int_identity__edges",
@@ -124,15 +126,23 @@ def synthetic_observations_sql(people: int, hubs: int) -> str:
         select 'bench_hubs', 'k' || h || '-' || n, 'email',
                'p' || (h * 7919 + n * 104729) % {people} || '@mail.test', timestamp '2024-07-02'
         from range({hubs}) as a(h), range({HUB_FAN_OUT}) as b(n)
+    ),
+    observed as (
+        select record_source, record_id, i.identifier_type, i.identifier_value, r.occurred_at
+        from pair_records as r join bench_ids as i on i.p = r.p and i.j in (r.ja, r.jb)
+        union all
+        select 'bench_single', p || '-' || j, identifier_type, identifier_value, occurred_at from bench_ids
+        union all
+        select * from link_obs
+        union all
+        select * from hub_obs
     )
-    select record_source, record_id, i.identifier_type, i.identifier_value, r.occurred_at
-    from pair_records as r join bench_ids as i on i.p = r.p and i.j in (r.ja, r.jb)
-    union all
-    select 'bench_single', p || '-' || j, identifier_type, identifier_value, occurred_at from bench_ids
-    union all
-    select * from link_obs
-    union all
-    select * from hub_obs;
+    -- the columns the loader's observations carry: their load time, their record's identifier count
+    select
+        *,
+        timestamp '2024-12-01' as loaded_at,
+        count(*) over (partition by record_source, record_id) as record_identifiers
+    from observed;
     drop table bench_ids;
     """
 
