@@ -55,6 +55,7 @@ COMPARED = [
     "staging.stg_calls__calls",
     "intermediate.int_web_pages_classified",
     "intermediate.int_identity__observations",
+    "intermediate.int_identity__nodes",
     "intermediate.int_identity__record_contacts",
     "intermediate.int_contacts__golden_attributes",
     "marts.fct_interactions",
@@ -631,6 +632,7 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     wh = raw_warehouse
     tables = [
         "intermediate.int_identity__observations",
+        "intermediate.int_identity__nodes",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
         "marts.dim_contacts",
@@ -683,6 +685,13 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     contacts = dict(query(wh, "select record_id, contact_id from intermediate.int_identity__record_contacts"))
     assert contacts["c1"] != contacts["w1"]
     assert query(wh, orders) == [(CAROL, 1)]  # bob, whose order it was, has none left
+    # the identifiers' activity was recomputed for the identifiers the new versions touched only
+    # (ann's page view is as the first run left it; bob is no longer seen anywhere)
+    activity = "intermediate.int_identity__identifier_activity"
+    newest = f"(select max(computed_at) from {activity})"
+    kept = f"select identifier_value from {activity} where computed_at < {newest}"
+    assert query(wh, kept) == [("k1",)]
+    assert query(wh, f"select count(*) from {activity} where identifier_value = '{BOB}'") == [(0,)]
     incremental = snapshot(wh, tables)
 
     assert run_dbt(["build", *SELECT, "--full-refresh"], tmp_path).success

@@ -17,8 +17,9 @@
 {#-
     Pre-hook of `int_identity__observations` on an incremental run: delete the observations of the
     entity records whose staging row was loaded since the run that observed them (the same watermark
-    the model reads them with), which the run then observes again. Nothing on a full build, nor on
-    engines that rebuild the table.
+    the model reads them with), which the run then observes again, and log their identifiers as
+    touched (`identity_touched_log`). Nothing on a full build, nor on engines that rebuild the
+    table.
 -#}
 {% macro identity_forget_reloaded_records() -%}
     {{ return(adapter.dispatch('identity_forget_reloaded_records', 'nurture')()) }}
@@ -26,16 +27,27 @@
 
 {% macro default__identity_forget_reloaded_records() -%}
     {%- if is_incremental() -%}
+drop table if exists nurture_reloaded_records;
+create temporary table nurture_reloaded_records as
         {%- for entity_model, id_column in identity_entity_models().items() %}
-delete from {{ this }}
-where
-    record_source = '{{ entity_model }}'
-    and record_id in (
-        select cast(src.{{ id_column }} as {{ dbt.type_string() }}) from {{ ref(entity_model) }} as src
-        where {{ nurture_loaded_since_last_run(
-            'src.loaded_at', where="processed.record_source = '" ~ entity_model ~ "'") }}
-    );
-        {%- endfor %}
+select '{{ entity_model }}' as record_source, cast(src.{{ id_column }} as {{ dbt.type_string() }}) as record_id
+from {{ ref(entity_model) }} as src
+where {{ nurture_loaded_since_last_run('src.loaded_at', where="processed.record_source = '" ~ entity_model ~ "'") }}
+            {%- if not loop.last %}
+union all
+            {%- endif %}
+        {%- endfor %};
+insert into {{ identity_touched_log() }} (identifier_type, identifier_value, touched_at)
+select distinct held.identifier_type, held.identifier_value, current_timestamp
+from {{ this }} as held
+inner join nurture_reloaded_records as reloaded
+    on held.record_source = reloaded.record_source and held.record_id = reloaded.record_id;
+delete from {{ this }} as held
+where exists (
+    select 1 from nurture_reloaded_records as reloaded
+    where reloaded.record_source = held.record_source and reloaded.record_id = held.record_id
+);
+drop table nurture_reloaded_records
     {%- endif -%}
 {%- endmacro %}
 

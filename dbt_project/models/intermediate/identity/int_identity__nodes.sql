@@ -9,18 +9,26 @@
 
 with
 
-observations as (
+identifiers as (
 
-    select * from {{ ref('int_identity__observations') }}
+    select
+        identifier_type,
+        identifier_value,
+        first_seen_at,
+        last_seen_at,
+        record_count
+    from {{ ref('int_identity__identifier_activity') }}
 
 ),
 
--- read apart from `observations` (the self-join below reads it twice): a CTE read more than once
--- is written out in full first, and these are a third of the observations
-linking_observations as (
+fan_out as (
 
-    select * from {{ ref('int_identity__observations') }} as observations
-    where {{ identity_linking_records('observations') }}
+    select
+        identifier_type,
+        identifier_value,
+        linked_identifier_type,
+        linked_count
+    from {{ ref('int_identity__fan_out') }}
 
 ),
 
@@ -36,25 +44,6 @@ link_limits as (
 
 ),
 
-role_identifiers as (
-
-    select * from {{ ref('identity_role_identifiers') }}
-
-),
-
-identifiers as (
-
-    select
-        identifier_type,
-        identifier_value,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at,
-        count(*) as record_count
-    from observations
-    group by identifier_type, identifier_value
-
-),
-
 pattern_blocks as (
 
     select
@@ -66,56 +55,6 @@ pattern_blocks as (
         on
             identifiers.identifier_type = blocklist.identifier_type
             and identifiers.identifier_value like blocklist.value_pattern
-
-),
-
--- role mailboxes speak for a team: a person's device or phone seen with their own address and their
--- team's is not a shared device, so role identifiers do not count in another identifier's fan-out
--- (they have tight limits of their own in the link limits)
-role_values as (
-
-    select distinct
-        identifiers.identifier_type,
-        identifiers.identifier_value
-    from identifiers
-    inner join role_identifiers
-        on
-            identifiers.identifier_type = role_identifiers.identifier_type
-            and identifiers.identifier_value like role_identifiers.value_pattern
-
-),
-
-linked_pairs as (
-
-    select distinct
-        observed.identifier_type,
-        observed.identifier_value,
-        linked.identifier_type as linked_identifier_type,
-        linked.identifier_value as linked_identifier_value
-    from linking_observations as observed
-    inner join linking_observations as linked
-        on
-            observed.record_source = linked.record_source
-            and observed.record_id = linked.record_id
-            and observed.identifier_type != linked.identifier_type
-    left join role_values
-        on
-            linked.identifier_type = role_values.identifier_type
-            and linked.identifier_value = role_values.identifier_value
-    where
-        role_values.identifier_value is null
-
-),
-
-fan_out as (
-
-    select
-        identifier_type,
-        identifier_value,
-        linked_identifier_type,
-        count(*) as linked_count
-    from linked_pairs
-    group by identifier_type, identifier_value, linked_identifier_type
 
 ),
 

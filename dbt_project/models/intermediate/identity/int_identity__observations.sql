@@ -8,6 +8,8 @@
     since the newest `loaded_at` it holds for their source). A newer version of an entity record
     (CRM contact, lead, deal, order) replaces the identifiers the older one carried: the pre-hook
     removes them (`identity_forget_reloaded_records`), even when the new version carries none.
+    The hooks log the identifiers a run touches, for the identifier-sized tables kept incrementally
+    (`macros/identity/identity_touched_identifiers.sql`).
 -#}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
@@ -15,7 +17,8 @@
     unique_key=['record_source', 'record_id'],
     on_schema_change='append_new_columns',
     meta={'test_scope': 'new_rows'},
-    pre_hook="{{ identity_forget_reloaded_records() }}"
+    pre_hook=["{{ identity_observations_before() }}", "{{ identity_forget_reloaded_records() }}"],
+    post_hook="{{ identity_log_touched_identifiers() }}"
 ) }}
 
 {%- set sources = [
