@@ -696,3 +696,43 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
 
     assert run_dbt(["build", *SELECT, "--full-refresh"], tmp_path).success
     assert snapshot(wh, tables) == incremental
+
+
+def test_fan_out_is_recomputed_when_the_role_identifiers_change(raw_warehouse: Path, tmp_path: Path) -> None:
+    """The fan-out counts are kept per identifier from run to run; a new role identifier pattern
+    (edited in the seed) recomputes every identifier's counts: a laptop seen with its owner's
+    address and a team mailbox stops counting the mailbox, as a full refresh does."""
+    wh = raw_warehouse
+    select = [
+        "build",
+        "--select",
+        "+int_identity__nodes",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+    ]
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [
+                page("w1", "2023-12-10T10:00:00Z", "laptop", "/pricing", email="dan@acme.com"),
+                page("w2", "2023-12-11T10:00:00Z", "laptop", "/pricing", email="squad@acme.com"),
+            ],
+        )
+    assert run_dbt(select, tmp_path).success
+    fan_out = (
+        "select linked_count from intermediate.int_identity__fan_out"
+        " where identifier_value = 'laptop' and linked_identifier_type = 'email'"
+    )
+    assert query(wh, fan_out) == [(2,)]
+
+    with duckdb.connect(str(wh)) as con:  # the team mailbox becomes a role identifier
+        con.execute("insert into seeds.identity_role_identifiers values ('email', 'squad@%', 'team mailbox')")
+    assert run_dbt(["run", "--select", "+int_identity__nodes"], tmp_path).success
+    assert query(wh, fan_out) == [(1,)]
+    counts = "select * exclude (computed_at) from intermediate.int_identity__fan_out order by all"
+    incremental = query(wh, counts)
+    assert run_dbt(["run", "--select", "+int_identity__nodes", "--full-refresh"], tmp_path).success
+    assert query(wh, counts) == incremental
