@@ -238,7 +238,7 @@ drop table nurture_moved_records
 
 {% macro default__nurture_forget_reloaded_interactions(touchpoints) -%}
     {%- if is_incremental() -%}
-        {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
+        {%- set entity_sources = identity_entity_sources() -%}
 drop table if exists nurture_reloaded_interactions;
 create temporary table nurture_reloaded_interactions as
 select held.interaction_id, held.contact_id

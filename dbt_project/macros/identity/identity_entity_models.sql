@@ -14,10 +14,16 @@
     }) }}
 {%- endmacro %}
 
+{#- The entity models as a SQL list of record sources: 'stg_crm__contacts', ... -#}
+{% macro identity_entity_sources() -%}
+    {{ return("'" ~ identity_entity_models() | join("', '") ~ "'") }}
+{%- endmacro %}
+
 {#-
-    Pre-hook of `int_identity__observations` on an incremental run: delete the observations of the
-    entity records whose staging row was loaded since the run that observed them (the same watermark
-    the model reads them with), which the run then observes again, and log their identifiers as
+    Pre-hook of `int_identity__observations` on an incremental run, after
+    `identity_observations_before`: delete the observations of the entity records whose staging row
+    was loaded since the run that observed them (the same load times the model reads them after),
+    which the run then observes again, and log their identifiers as
     touched (`identity_touched_log`). Nothing on a full build, nor on engines that rebuild the
     table.
 -#}
@@ -29,14 +35,20 @@
     {%- if is_incremental() -%}
 drop table if exists nurture_reloaded_records;
 create temporary table nurture_reloaded_records as
+select reloaded.record_source, reloaded.record_id
+from (
         {%- for entity_model, id_column in identity_entity_models().items() %}
-select '{{ entity_model }}' as record_source, cast(src.{{ id_column }} as {{ dbt.type_string() }}) as record_id
-from {{ ref(entity_model) }} as src
-where {{ nurture_loaded_since_last_run('src.loaded_at', where="processed.record_source = '" ~ entity_model ~ "'") }}
+    select
+        '{{ entity_model }}' as record_source,
+        cast(src.{{ id_column }} as {{ dbt.type_string() }}) as record_id,
+        src.loaded_at
+    from {{ ref(entity_model) }} as src
             {%- if not loop.last %}
-union all
+    union all
             {%- endif %}
-        {%- endfor %};
+        {%- endfor %}
+) as reloaded
+where {{ identity_loaded_since('reloaded', identity_observations_before_newest()) }};
 insert into {{ identity_touched_log() }} (identifier_type, identifier_value, touched_at)
 select distinct held.identifier_type, held.identifier_value, current_timestamp
 from {{ this }} as held

@@ -50,7 +50,7 @@ create table if not exists {{ identity_record_contacts_written() }} (
 {%- endmacro %}
 
 {% macro identity_record_contacts_scope_begin(resolution, observations) -%}
-    {%- set entity_sources = "'" ~ identity_entity_models() | join("', '") ~ "'" -%}
+    {%- set entity_sources = identity_entity_sources() -%}
     {%- if identity_record_contacts_scoped() %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
@@ -93,6 +93,16 @@ delete from {{ this }}
     {%- set newest -%}
         select record_source, max(loaded_at) from {{ this }} where loaded_at is not null group by record_source
     {%- endset -%}
+    {{ return(identity_loaded_since(alias, newest)) }}
+{%- endmacro %}
+
+{#-
+    The condition that keeps the rows (alias `alias`, with `record_source` and `loaded_at`) loaded
+    after the newest load time of their record source that the query `newest` returns (rows of
+    record_source, loaded_at; less `incremental_lookback_hours`), and every row of a source it does
+    not return.
+-#}
+{% macro identity_loaded_since(alias, newest) -%}
     {%- set conditions = [] -%}
     {%- set sources = [] -%}
     {%- for row in run_query(newest).rows -%}
@@ -102,9 +112,9 @@ delete from {{ this }}
     {%- endfor -%}
     {%- if sources -%}
         {%- do conditions.append(alias ~ ".record_source not in (" ~ sources | join(', ') ~ ")") -%}
-        ({{ conditions | join(' or ') }})
+        {{ return('(' ~ conditions | join(' or ') ~ ')') }}
     {%- else -%}
-        true
+        {{ return('true') }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -35,7 +35,8 @@ create table if not exists {{ identity_touched_log() }} (
 
 {#-
     Pre-hook of `int_identity__observations` (before it writes): the newest load time it holds per
-    record source, which the post-hook compares the rows with to find those the run wrote.
+    record source, which the other hooks compare rows with (`identity_observations_before_newest`):
+    the entity records loaded since, the rows the run wrote.
 -#}
 {% macro identity_observations_before() -%}
     {{ return(adapter.dispatch('identity_observations_before', 'nurture')()) }}
@@ -47,11 +48,16 @@ drop table if exists nurture_observations_before;
 create temporary table nurture_observations_before as
 select record_source, max(loaded_at) as loaded_at
 from {{ this }}
+where loaded_at is not null
 group by record_source
     {%- endif -%}
 {%- endmacro %}
 
 {% macro spark__identity_observations_before() -%}
+{%- endmacro %}
+
+{% macro identity_observations_before_newest() -%}
+    {{ return('select record_source, loaded_at from nurture_observations_before') }}
 {%- endmacro %}
 
 {#- Post-hook of `int_identity__observations`: log the identifiers of the rows the run wrote. -#}
@@ -60,25 +66,11 @@ group by record_source
 {%- endmacro %}
 
 {% macro default__identity_log_touched_identifiers() -%}
-    {%- if is_incremental() -%}
-        {%- set conditions = [] -%}
-        {%- set sources = [] -%}
-        {%- for row in run_query('select record_source, loaded_at from nurture_observations_before').rows -%}
-            {%- do sources.append("'" ~ row[0] ~ "'") -%}
-            {%- if row[1] is not none -%}
-                {%- do conditions.append("(written.record_source = '" ~ row[0] ~ "' and written.loaded_at > "
-                    ~ nurture_timestamp_literal(row[1]) ~ ")") -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if sources -%}
-            {%- do conditions.append("written.record_source not in (" ~ sources | join(', ') ~ ")") -%}
-        {%- else -%}
-            {%- do conditions.append("true") -%}
-        {%- endif %}
+    {%- if is_incremental() %}
 insert into {{ identity_touched_log() }} (identifier_type, identifier_value, touched_at)
 select distinct written.identifier_type, written.identifier_value, current_timestamp
 from {{ this }} as written
-where {{ conditions | join(' or ') }};
+where {{ identity_loaded_since('written', identity_observations_before_newest()) }};
 drop table nurture_observations_before;
     {%- else %}
 insert into {{ identity_touched_log() }} (identifier_type, identifier_value, touched_at)
