@@ -281,15 +281,38 @@ drop table nurture_reloaded_interactions
 {#-
     Post-hook of `fct_interactions` (every build, full or incremental): keep the assignment of
     `resolution` its rows now follow, for the next run's re-attribution. Written in the model's
-    transaction: a run that fails keeps the assignment of the last one that succeeded.
+    transaction: a run that fails keeps the assignment of the last one that succeeded. Once the
+    table exists, only its differences with `resolution` are written (the identifiers whose contact
+    changed, that left or that are new), not every identifier again.
 -#}
 {% macro nurture_remember_attribution(resolution, kept=none) -%}
     {{ return(adapter.dispatch('nurture_remember_attribution', 'nurture')(resolution, kept)) }}
 {%- endmacro %}
 
 {% macro default__nurture_remember_attribution(resolution, kept) -%}
-create or replace table {{ kept or nurture_attributed() }} as
+    {%- set kept = kept or nurture_attributed() -%}
+    {%- if execute and load_relation(kept) is not none %}
+delete from {{ kept }} as kept_assignment
+where not exists (
+    select 1 from {{ resolution }} as current_assignment
+    where
+        current_assignment.identifier_type = kept_assignment.identifier_type
+        and current_assignment.identifier_value = kept_assignment.identifier_value
+        and current_assignment.contact_id is not distinct from kept_assignment.contact_id
+);
+insert into {{ kept }} (identifier_type, identifier_value, contact_id)
+select current_assignment.identifier_type, current_assignment.identifier_value, current_assignment.contact_id
+from {{ resolution }} as current_assignment
+where not exists (
+    select 1 from {{ kept }} as kept_assignment
+    where
+        kept_assignment.identifier_type = current_assignment.identifier_type
+        and kept_assignment.identifier_value = current_assignment.identifier_value
+)
+    {%- else %}
+create or replace table {{ kept }} as
 select identifier_type, identifier_value, contact_id from {{ resolution }}
+    {%- endif %}
 {%- endmacro %}
 
 {% macro spark__nurture_remember_attribution(resolution, kept) -%}
