@@ -396,6 +396,13 @@ def test_a_frequent_run_tests_the_rows_it_loaded(raw_warehouse: Path, tmp_path: 
     )
     assert query(wh, written) == [("w3",)]
 
+    # a frequent run with nothing new writes no record: its record contacts' tests read none, not
+    # every row
+    with with_test_scope("new_rows"):
+        result = build(tmp_path, *frequent)
+    assert "nurture_record_contacts_written" in compiled_test(result, record_keys)
+    assert query(wh, "select count(record_id) from main.nurture_record_contacts_written") == [(0,)]
+
     result = run_dbt(["build", *SELECT, *frequent], tmp_path)  # the daily job: every row
     failed = {res.node.name for res in result.result.results if res.status == "fail"}
     assert failed == {"unique_int_web_pages_classified_event_id"}

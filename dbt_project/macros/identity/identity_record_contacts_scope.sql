@@ -10,10 +10,11 @@
     the last good one). A table without `loaded_at` (built by an
     older version) is written again in full. Nothing on a full build, nor on engines that rebuild
     the table.
-    The records a run writes are kept with its invocation id (`nurture_record_contacts_written`):
-    in a frequent run (`test_scope: new_rows`) the model's row tests (`meta: {test_scope:
-    written_records}`) read those records only, the rows of the others being as the run that wrote
-    them tested them.
+    The records a run writes are kept with its invocation id (`nurture_record_contacts_written`,
+    plus a row without a record: the run wrote only those): in a frequent run (`test_scope:
+    new_rows`) the model's row tests (`meta: {test_scope: written_records}`) read those records
+    only, the rows of the others being as the run that wrote them tested them; a run that wrote
+    none tests none.
 -#}
 {% macro identity_record_contacts_kept() -%}
     {{ return(nurture_state_table('nurture_record_contacts_assignment')) }}
@@ -73,7 +74,9 @@ where
     );
 create or replace table {{ identity_record_contacts_written() }} as
 select '{{ invocation_id }}' as invocation_id, record_source, record_id
-from nurture_scope__record_contacts;
+from nurture_scope__record_contacts
+union all
+select '{{ invocation_id }}' as invocation_id, null as record_source, null as record_id;
 delete from {{ this }} as held
 where exists (
     select 1 from nurture_scope__record_contacts as scope
@@ -140,8 +143,8 @@ drop table if exists nurture_scope__record_contacts;
 {#-
     The condition on `int_identity__record_contacts`' rows in its row tests, in a run with
     `test_scope: new_rows` (the frequent job; other runs test every row): the records this invocation
-    wrote, when it wrote only some (empty: every row). A key written twice shows in the records
-    written, whichever of its rows is the older.
+    wrote, when it wrote only some (none when it wrote none; empty, every row, when it rebuilt the
+    table). A key written twice shows in the records written, whichever of its rows is the older.
 -#}
 {% macro identity_record_contacts_test_scope() -%}
     {%- set written = identity_record_contacts_written() -%}
@@ -157,7 +160,7 @@ drop table if exists nurture_scope__record_contacts;
     {%- set scope -%}
         (record_source, record_id) in (
             select written.record_source, written.record_id from {{ written }} as written
-            where written.invocation_id = '{{ invocation_id }}'
+            where written.invocation_id = '{{ invocation_id }}' and written.record_source is not null
         )
     {%- endset -%}
     {{ return(scope) }}
