@@ -21,12 +21,19 @@ from orchestration.defs.automation import (
     FREQUENT_JOB,
     LANDING_SENSOR,
     downstream_keys,
+    frequent_skip_reason,
     left_to_daily,
     load_automation,
 )
 from orchestration.defs.automation.landing import cursor_of, new_files, parse_cursor, run_key
 
 WEB = AssetKey(["web", "web_events"])
+
+
+def persistent_instance(data_dir) -> DagsterInstance:
+    """A Dagster instance on disk (schedule contexts need one they can open again by reference)."""
+    (data_dir / "dagster").mkdir(exist_ok=True)
+    return DagsterInstance.local_temp(str(data_dir / "dagster"))
 
 
 def write_events(path, ids):
@@ -114,8 +121,45 @@ def test_the_frequent_job_loads_and_rebuilds_but_leaves_daily_models(data_dir):
     assert schedule.cron_schedule == cfg.frequent_cron and schedule.job_name == FREQUENT_JOB
     # incremental: the frequent run never asks dbt for a full refresh
     tick = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
-    data = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick))
-    assert all("full_refresh" not in str(request.run_config) for request in data.run_requests or [])
+    instance = persistent_instance(data_dir)
+    data = schedule.evaluate_tick(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+    assert data.run_requests  # no frequent run yet: the first tick runs
+    assert all("full_refresh" not in str(request.run_config) for request in data.run_requests)
+
+
+def test_the_frequent_schedule_skips_a_tick_with_nothing_to_load_after_a_run_that_did_not_fail(data_dir):
+    from dagster import DagsterRunStatus
+    from dagster._core.test_utils import create_run_for_test
+
+    from orchestration.definitions import build_definitions
+    from sources.load import load
+
+    landing = data_dir / "landing"
+    write_events(landing / "web_events" / "a.jsonl", ["m1"])
+    load()
+    schedule = build_definitions().resolve_schedule_def("frequent_schedule")
+    instance = persistent_instance(data_dir)
+
+    def tick():
+        context = build_schedule_context(instance=instance, scheduled_execution_time=datetime.now(UTC))
+        return schedule.evaluate_tick(context)
+
+    assert tick().run_requests  # every file loaded, but no frequent run has built them yet
+    create_run_for_test(instance, job_name=FREQUENT_JOB, status=DagsterRunStatus.SUCCESS)
+    skipped = tick()
+    assert not skipped.run_requests and "no landing file to load" in skipped.skip_message
+    # the first tick of a new day runs (models take that day as today: recency, as-of rules)
+    last = instance.get_run_records(limit=1)[0]
+    assert frequent_skip_reason([], last, datetime.now(UTC)) is not None
+    assert frequent_skip_reason([], last, datetime.now(UTC) + timedelta(days=1)) is None
+    create_run_for_test(instance, job_name=FREQUENT_JOB, status=DagsterRunStatus.STARTED)
+    assert not tick().run_requests  # a run under way builds what was loaded
+    write_events(landing / "web_events" / "b.jsonl", ["m2"])  # a file lands: the next tick runs
+    (request,) = tick().run_requests
+    assert request.tags["nurture/trigger"] == "schedule" and request.tags["nurture/new_files"] == "1"
+    load()
+    create_run_for_test(instance, job_name=FREQUENT_JOB, status=DagsterRunStatus.FAILURE)
+    assert tick().run_requests  # the last run failed: models are behind the loads, run again
 
 
 def test_daily_tagged_models_and_what_they_feed_stay_out_of_the_frequent_run():

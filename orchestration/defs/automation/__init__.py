@@ -7,7 +7,7 @@ and the loads), so new models are picked up without a list to maintain here.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,11 +15,14 @@ import yaml
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterInstance,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     Definitions,
+    RunRecord,
     RunRequest,
-    ScheduleDefinition,
+    RunsFilter,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
@@ -164,6 +167,28 @@ def downstream_keys(
     return sorted((k for k in reachable - daily if graph.get(k).is_materializable), key=lambda k: k.path)
 
 
+# A frequent tick with no file to load still runs after these: a run that failed (a bad file since
+# removed, a crash past its retries) or was canceled left models behind the loads.
+RETRY_AFTER = frozenset({DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED, DagsterRunStatus.CANCELING})
+
+
+def last_run(instance: DagsterInstance, job_name: str) -> RunRecord | None:
+    """The newest run of ``job_name`` (queued, running or finished), or None."""
+    records = instance.get_run_records(filters=RunsFilter(job_name=job_name), limit=1)
+    return records[0] if records else None
+
+
+def frequent_skip_reason(waiting: list[str], last: RunRecord | None, tick: datetime) -> str | None:
+    """Why a frequent tick need not run, or None: no landing file left to load, and a frequent run
+    that did not fail was started the same day (UTC, the day models take as today: a new day
+    changes what recency and as-of rules give, so its first tick runs)."""
+    if waiting or last is None or last.dagster_run.status in RETRY_AFTER:
+        return None
+    if last.create_timestamp.astimezone(UTC).date() != tick.astimezone(UTC).date():
+        return None
+    return f"no landing file to load and today's last frequent run is {last.dagster_run.status.value.lower()}"
+
+
 def frequent_run_config(dbt_op: str) -> dict:
     return {"ops": {dbt_op: {"config": {"test_scope": "new_rows"}}}}
 
@@ -202,14 +227,25 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         DefaultScheduleStatus.RUNNING if cfg.start_automatically else DefaultScheduleStatus.STOPPED
     )
     sensor_status = DefaultSensorStatus.RUNNING if cfg.start_automatically else DefaultSensorStatus.STOPPED
-    frequent_schedule = ScheduleDefinition(
+
+    @schedule(
         name="frequent_schedule",
         job=frequent_job,
         cron_schedule=cfg.frequent_cron,
         execution_timezone=cfg.timezone,
         default_status=schedule_status,
-        description="Loads what landed and rebuilds what it feeds.",
+        description=(
+            "Loads what landed and rebuilds what it feeds; a tick with no file to load after a frequent"
+            " run that did not fail is skipped."
+        ),
     )
+    def frequent_schedule(context: ScheduleEvaluationContext):
+        waiting = new_files(scan_landing(settings.landing_location()), {}, loaded_files())
+        tick = context.scheduled_execution_time or datetime.now(UTC)
+        reason = frequent_skip_reason(waiting, last_run(context.instance, FREQUENT_JOB), tick)
+        if reason:
+            return SkipReason(reason)
+        return RunRequest(tags={"nurture/trigger": "schedule", "nurture/new_files": str(len(waiting))})
 
     @schedule(
         name="daily_schedule",
