@@ -4,6 +4,8 @@
     leads, any lead column or key of the lead's `attributes` JSON that a rule names as
     `lead.<key>` (aggregates such as visits or time on site). Booleans read 'true' / 'false'.
     A contact with several leads has several values: a rule matches when any of them matches.
+    Only the attributes a profile rule or a negative profile rule names have rows (the table is
+    rebuilt on every run, so a rule naming another attribute finds it on the next run).
 -#}
 
 {%- set string = dbt.type_string() -%}
@@ -146,10 +148,11 @@ lead_values as (
 final as (
 
     select
-        contact_id,
-        attribute_name,
-        attribute_value
+        contact_values.contact_id,
+        contact_values.attribute_name,
+        contact_values.attribute_value
     from contact_values
+    where contact_values.attribute_name in (select profile_rules.attribute from profile_rules)
     union all
     select
         contact_id,
