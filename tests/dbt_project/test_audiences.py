@@ -255,6 +255,44 @@ def test_history_keeps_every_as_of_date_and_sizes(scenario: Scenario) -> None:
         assert sized == audiences
 
 
+def test_membership_changes_compare_only_the_dates_written_since(scenario: Scenario) -> None:
+    columns = "audience, member_key, contact_id, change_type, changed_on, previous_as_of"
+    changes = f"select {columns} from marts.fct_audience_membership_changes order by all"
+    before = scenario.query(changes)
+    day_1_left = "changed_on = cast('2026-11-20' as date) and member_key = 'anonymous:cookie-a'"
+    with duckdb.connect(str(scenario.warehouse)) as con:  # a mark on a day-1 row
+        con.execute(
+            f"update marts.fct_audience_membership_changes set contact_id = 'kept' where {day_1_left}"
+        )
+    # the second day built again (a frequent run): its snapshot is written again and compared again
+    models = ["fct_audience_membership_snapshots", "fct_audience_sizes", "fct_audience_membership_changes"]
+    again = run_dbt(
+        ["build", "--select", *models, "--vars", json.dumps({"as_of": DAY_2})], scenario.warehouse.parent
+    )
+    assert again.success, failures(again)
+    kept = f"select contact_id from marts.fct_audience_membership_changes where {day_1_left}"
+    assert set(scenario.query(kept)) == {("kept",)}  # the first day was not compared again
+    day_2 = [row for row in before if str(row[4]) == DAY_2]
+    assert [row for row in scenario.query(changes) if str(row[4]) == DAY_2] == day_2
+    compared = "select max(compared_at) from marts.fct_audience_membership_changes where changed_on = ?"
+    written = "select max(snapshot_at) from marts.fct_audience_sizes where as_of = ?"
+    assert scenario.query(compared, [DAY_2]) == scenario.query(written, [DAY_2])
+    # a full rebuild compares every date: the same rows as the incremental runs wrote
+    rebuilt = run_dbt(
+        [
+            "build",
+            "--select",
+            "fct_audience_membership_changes",
+            "--full-refresh",
+            "--vars",
+            json.dumps({"as_of": DAY_2}),
+        ],
+        scenario.warehouse.parent,
+    )
+    assert rebuilt.success, failures(rebuilt)
+    assert scenario.query(changes) == before
+
+
 def test_policy_invariants(scenario: Scenario) -> None:
     bad = scenario.query(
         """
