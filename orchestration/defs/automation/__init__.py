@@ -1,5 +1,6 @@
-"""When things run: a frequent job (new files loaded, the models they feed rebuilt), a daily full
-build with that day's ``as_of``, a sensor that starts a load when files land, and retries.
+"""When things run: a frequent job (new files loaded, the models they feed rebuilt; its schedule
+skips a tick with nothing to load), a daily full build with that day's ``as_of``, a sensor that
+starts a load when files land, and retries.
 
 The rules are in ``automation.yml``. Selections are computed from the asset graph (the dbt manifest
 and the loads), so new models are picked up without a list to maintain here.
@@ -235,8 +236,8 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         execution_timezone=cfg.timezone,
         default_status=schedule_status,
         description=(
-            "Loads what landed and rebuilds what it feeds; a tick with no file to load after a frequent"
-            " run that did not fail is skipped."
+            "Loads what landed and rebuilds what it feeds; a tick with no file to load is skipped when a"
+            " frequent run that did not fail already ran that day (UTC)."
         ),
     )
     def frequent_schedule(context: ScheduleEvaluationContext):
