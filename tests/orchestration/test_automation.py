@@ -121,8 +121,11 @@ def test_the_frequent_job_loads_and_rebuilds_but_leaves_daily_models(data_dir):
     assert schedule.cron_schedule == cfg.frequent_cron and schedule.job_name == FREQUENT_JOB
     # incremental: the frequent run never asks dbt for a full refresh
     tick = datetime(2026, 11, 24, 10, 15, tzinfo=UTC)
-    instance = persistent_instance(data_dir)
-    data = schedule.evaluate_tick(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+    # the context opens the instance again by reference: closing it restores Dagster's current state
+    with build_schedule_context(
+        instance=persistent_instance(data_dir), scheduled_execution_time=tick
+    ) as context:
+        data = schedule.evaluate_tick(context)
     assert data.run_requests  # no frequent run yet: the first tick runs
     assert all("full_refresh" not in str(request.run_config) for request in data.run_requests)
 
@@ -141,8 +144,8 @@ def test_the_frequent_schedule_skips_a_tick_with_nothing_to_load_after_a_run_tha
     instance = persistent_instance(data_dir)
 
     def tick():
-        context = build_schedule_context(instance=instance, scheduled_execution_time=datetime.now(UTC))
-        return schedule.evaluate_tick(context)
+        with build_schedule_context(instance=instance, scheduled_execution_time=datetime.now(UTC)) as context:
+            return schedule.evaluate_tick(context)
 
     assert tick().run_requests  # every file loaded, but no frequent run has built them yet
     create_run_for_test(instance, job_name=FREQUENT_JOB, status=DagsterRunStatus.SUCCESS)
