@@ -390,7 +390,6 @@ def run_size(
                 increment=1,
             )
         done(t.stage("generate_inc", sum(inc.rows.values())))
-        _release_duckdb()
         with Timed() as t:
             inc_summary = load()
         done(t.stage("load_inc", inc_summary.total_rows))
@@ -410,7 +409,6 @@ def run_size(
             del os.environ["DBT_INDIRECT_SELECTION"]
         done(t.stage("build_frequent", inc_summary.total_rows))
         slowest_frequent = slowest_models(run_results) if run_results else []
-        _release_duckdb()
         os.replace(before_build, warehouse)
         with Timed() as t:
             _check_build(build())  # incremental: only what the new files brought

@@ -46,9 +46,7 @@
 {%- endmacro %}
 
 {% macro audience_changes_forget(since) -%}
-    {%- if is_incremental() and since is not none and since != 'all' -%}
-delete from {{ this }} where changed_on >= {{ since }}
-    {%- elif is_incremental() and since == 'all' -%}
-delete from {{ this }}
+    {%- if is_incremental() and since is not none -%}
+delete from {{ this }}{% if since != 'all' %} where changed_on >= {{ since }}{% endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -85,14 +85,12 @@ delete from {{ identity_touched_log() }} where touched_at < {{ nurture_contact_l
 
 {#-
     Whether this run of an identifier-sized model recomputes only the identifiers logged since its
-    last run (true) or every identifier (false). Asked once per context of the model.
+    last run (true) or every identifier (false): asked by the model's SQL and by its pre-hook, before
+    either changes the table, so both get the same answer.
 -#}
 {% macro identity_touched_only(fingerprint=none) -%}
     {%- if not execute or this is none or not is_incremental() or target.type == 'spark' -%}
         {{ return(false) }}
-    {%- endif -%}
-    {%- if '_identity_touched_only' in model -%}
-        {{ return(model['_identity_touched_only']) }}
     {%- endif -%}
     {%- set query -%}
         with last_run as (
@@ -115,9 +113,7 @@ delete from {{ identity_touched_log() }} where touched_at < {{ nurture_contact_l
             end
         from last_run
     {%- endset -%}
-    {%- set touched_only = run_query(query).columns[0].values()[0] == 1 -%}
-    {%- do model.update({'_identity_touched_only': touched_only}) -%}
-    {{ return(touched_only) }}
+    {{ return(run_query(query).columns[0].values()[0] == 1) }}
 {%- endmacro %}
 
 {% macro identity_touched_relation() -%}
