@@ -27,6 +27,7 @@ SELECT = [
     "+int_lifecycle__signals",
     "+int_lifecycle__purchases",
     "+activation_policy",
+    "int_identity__identifiers",
     "--resource-type",
     "seed",
     "--resource-type",
@@ -55,7 +56,8 @@ COMPARED = [
     "staging.stg_calls__calls",
     "intermediate.int_web_pages_classified",
     "intermediate.int_identity__observations",
-    "intermediate.int_identity__nodes",
+    # the nodes with their contact (node ids are numbered per run, not compared)
+    "intermediate.int_identity__identifiers",
     "intermediate.int_identity__record_contacts",
     "intermediate.int_contacts__golden_attributes",
     "marts.fct_interactions",
@@ -160,6 +162,8 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
         for rid in ("w1", "f1")
     )
     assert ann != bob
+    node_of = "select identifier_value, node_id from intermediate.int_identity__nodes"
+    first_nodes = dict(query(wh, node_of))
 
     with duckdb.connect(str(wh)) as con:
         insert_rows(
@@ -221,8 +225,18 @@ def test_incremental_run_equals_full_refresh(raw_warehouse: Path, tmp_path: Path
     # the record contacts of the records that changed were written again, not every record
     assert "nurture_scope__record_contacts" in compiled_test(result, "int_identity__record_contacts")
     incremental = snapshot(wh)
+    # the identity graph recomputed the identifiers of the contacts the new records touch (ann's and
+    # bob's, merged by the call; k9's late page view) and kept carol's: her nodes kept their ids
+    scope = "select identifier_value from main.nurture_identity_graph_scope"
+    recomputed = {row[0] for row in query(wh, scope)}
+    assert {ANN, BOB, BOB_PHONE, "k1", "k9"} <= recomputed and CAROL not in recomputed, recomputed
+    nodes = dict(query(wh, node_of))
+    assert nodes[CAROL] == first_nodes[CAROL] and nodes["k5"] == first_nodes["k5"]
+    assert nodes[ANN] > max(first_nodes.values())  # numbered after the ids the table held
     build(tmp_path)  # a second incremental run (as after a crash) adds nothing twice
     assert snapshot(wh) == incremental
+    assert query(wh, scope) == [(None,)]  # nothing touched: no identifier recomputed
+    assert dict(query(wh, node_of)) == nodes
 
     # what the incremental run did
     web = query(wh, "select event_id, page_path from staging.stg_web__events order by event_id")
@@ -639,7 +653,7 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     wh = raw_warehouse
     tables = [
         "intermediate.int_identity__observations",
-        "intermediate.int_identity__nodes",
+        "intermediate.int_identity__identifiers",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
         "marts.dim_contacts",

@@ -2,14 +2,32 @@
     The identity graph's edges: two unblocked identifiers seen on the same record. Each record links
     its identifiers as a star around its smallest node (n - 1 edges instead of n * (n - 1) / 2; the
     components are the same). One row per edge (node_a < node_b), with how often and when it was seen.
+    Incremental with the nodes (`macros/identity/identity_graph_scope.sql`): a run recomputes the
+    edges of the records that carry an identifier of the scope (all their unblocked identifiers are
+    in it) and keeps the others.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_graph_forget(identity_graph_scoped(),
+        'held.node_a in (select scope.old_node_id from ' ~ identity_graph_scope() ~ ' as scope)'
+        ~ ' or held.node_b in (select scope.old_node_id from ' ~ identity_graph_scope() ~ ' as scope)') }}",
+    post_hook="{{ identity_graph_ran() }}"
+) }}
+{%- set scoped = identity_graph_scoped() %}
 
 with
 
 observations as (
 
-    select * from {{ ref('int_identity__observations') }}
+    select observations.* from {{ ref('int_identity__observations') }} as observations
+    {%- if scoped %}
+    inner join {{ identity_graph_scope() }} as scope
+        on
+            observations.identifier_type = scope.identifier_type
+            and observations.identifier_value = scope.identifier_value
+    {%- endif %}
 
 ),
 

@@ -1,95 +1,46 @@
 {#-
-    One row per identifier (identifier_type, identifier_value) with its activity and its block
-    status: a blocklist pattern match or a fan-out rule broken (see the identity seeds). `node_id`
-    is a run-local integer key for the graph steps, numbered by first sighting so that the smallest
-    node of a component is its founding (earliest seen) identifier. It is not stable across runs:
-    only `contact_id` is.
+    One row per identifier with its activity and its block status: a blocklist pattern match or a
+    fan-out rule broken (see the identity seeds). `node_id` is an integer key for the graph steps,
+    numbered by first sighting among the identifiers a run numbers, so that the smallest node of a
+    component is its founding (earliest seen) identifier. It is not stable across runs: only
+    `contact_id` is.
+
+    Incremental (`macros/identity/identity_graph_scope.sql`): a run recomputes the identifiers of the
+    contacts its new observations can change, numbered after the node ids the table holds, and keeps
+    the others.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_graph_scope_begin() }}",
+    post_hook="{{ identity_graph_ran() }}"
+) }}
+{%- set scoped = identity_graph_nodes_scoped() %}
 
 with
 
 identifiers as (
 
     select
-        identifier_type,
-        identifier_value,
-        first_seen_at,
-        last_seen_at,
-        record_count
-    from {{ ref('int_identity__identifier_activity') }}
-
-),
-
-fan_out as (
-
-    select
-        identifier_type,
-        identifier_value,
-        linked_identifier_type,
-        linked_count
-    from {{ ref('int_identity__fan_out') }}
-
-),
-
-blocklist as (
-
-    select * from {{ ref('identity_blocklist') }}
-
-),
-
-link_limits as (
-
-    select * from {{ ref('identity_link_limits') }}
-
-),
-
-pattern_blocks as (
-
-    select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        'blocklist: ' || blocklist.reason as block_reason
-    from identifiers
-    inner join blocklist
-        on
-            identifiers.identifier_type = blocklist.identifier_type
-            and identifiers.identifier_value like blocklist.value_pattern
-
-),
-
-fan_out_blocks as (
-
-    select
-        fan_out.identifier_type,
-        fan_out.identifier_value,
-        'fan-out: '
-        || cast(fan_out.linked_count as {{ dbt.type_string() }})
-        || ' ' || fan_out.linked_identifier_type
-        || ' > ' || cast(link_limits.max_linked as {{ dbt.type_string() }})
-        || ' (' || link_limits.reason || ')' as block_reason
-    from fan_out
-    inner join link_limits
-        on
-            fan_out.identifier_type = link_limits.identifier_type
-            and fan_out.linked_identifier_type = link_limits.linked_identifier_type
-            and fan_out.identifier_value like link_limits.value_pattern
-    where fan_out.linked_count > link_limits.max_linked
+        activity.identifier_type,
+        activity.identifier_value,
+        activity.first_seen_at,
+        activity.last_seen_at,
+        activity.record_count
+    from {{ ref('int_identity__identifier_activity') }} as activity
+    {%- if scoped %}
+    where exists (
+        select 1 from {{ identity_graph_scope() }} as scope
+        where scope.identifier_type = activity.identifier_type and scope.identifier_value = activity.identifier_value
+    )
+    {%- endif %}
 
 ),
 
 blocks as (
 
-    select
-        identifier_type,
-        identifier_value,
-        {{ nurture_listagg_sorted('block_reason', "'; '") }} as block_reason
-    from (
-        select * from pattern_blocks
-        union all
-        select * from fan_out_blocks
-    ) as reasons
-    group by identifier_type, identifier_value
+    {{ identity_node_blocks('identifiers', ref('int_identity__fan_out')) | indent(4) }}
 
 ),
 
@@ -107,7 +58,13 @@ final as (
                 identifiers.first_seen_at,
                 identifiers.identifier_type,
                 identifiers.identifier_value
-        ) as node_id,
+        ){% if scoped %} + (
+            select coalesce(max(numbered.node_id), 0) from (
+                select max(held.node_id) as node_id from {{ this }} as held
+                union all
+                select max(scope.old_node_id) as node_id from {{ identity_graph_scope() }} as scope
+            ) as numbered
+        ){% endif %} as node_id,
         blocks.block_reason is not null as is_blocked
     from identifiers
     left join blocks

@@ -10,10 +10,20 @@
     - a contact_id carried by identifiers that now sit in several components (a split, e.g. after
       blocklisting the identifier that bridged them) stays with the component holding its earliest
       seen identifier; the other components are treated as if they had not carried it.
--#}
-{{ config(materialized='table') }}
 
+    Incremental with the nodes (`macros/identity/identity_graph_scope.sql`): a run recomputes the
+    scope's identifiers and keeps the others, whose previous contact_id becomes the one they kept;
+    every identifier when a contact_id a scope identifier had is held outside the scope.
+-#}
 {%- set state = identity_previous_state() %}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_resolution_scope_begin() }}",
+    post_hook="{{ identity_graph_ran() }}"
+) }}
+{%- set scoped = identity_resolution_scoped() %}
 
 with
 
@@ -58,6 +68,10 @@ members as (
         previous_state.contact_id as previous_contact_id
     from components
     inner join nodes on components.node_id = nodes.node_id
+    {%- if scoped %}
+    inner join {{ identity_graph_scope() }} as scope
+        on nodes.identifier_type = scope.identifier_type and nodes.identifier_value = scope.identifier_value
+    {%- endif %}
     left join previous_state
         on
             nodes.identifier_type = previous_state.identifier_type
