@@ -719,6 +719,60 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     assert snapshot(wh, tables) == incremental
 
 
+def test_a_blocked_identifier_splits_a_contact_in_an_incremental_run(
+    raw_warehouse: Path, tmp_path: Path
+) -> None:
+    """The identity graph recomputes the contacts of the identifiers a run touches: a phone that a
+    new CRM record shares with ann's becomes a switchboard (a fan-out rule), leaves ann's contact and
+    links no one; bob, on the new record, gets his own contact. Carol, untouched, keeps her node. The
+    graph equals a full refresh."""
+    wh = raw_warehouse
+    phone = "+33655555555"
+    tables = [
+        "intermediate.int_identity__identifiers",
+        "intermediate.int_identity__record_contacts",
+        "marts.fct_interactions",
+    ]
+
+    def crm(contact_id: str, email: str) -> dict[str, Any]:
+        return {
+            "crm_contact_id": contact_id,
+            "created_at": "2023-12-01T10:00:00Z",
+            "email": email,
+            "phone": phone,
+        }
+
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(con, "crm_contacts", [crm("c1", ANN)])
+        insert_rows(con, "calls", [{**BRIDGING_CALL, "phone": phone}])
+        insert_rows(con, "web_events", [page("w5", "2023-12-12T10:00:00Z", "k5", "/pricing", email=CAROL)])
+    assert run_dbt(["build", *SELECT], tmp_path).success
+    contact_of = "select identifier_value, contact_id from intermediate.int_identity__identifiers"
+    first = dict(query(wh, contact_of))
+    assert first[phone] == first[ANN] == first["c1"]
+    node_of = "select identifier_value, node_id from intermediate.int_identity__nodes"
+    first_nodes = dict(query(wh, node_of))
+
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(con, "crm_contacts", [crm("c2", BOB)], file="crm-2.csv", loaded_at=SECOND_LOAD)
+    assert run_dbt(["build", *SELECT], tmp_path).success
+    scope = (
+        "select identifier_value from main.nurture_identity_graph_scope where identifier_value is not null"
+    )
+    assert {row[0] for row in query(wh, scope)} == {phone, ANN, "c1", BOB, "c2"}  # not carol's
+    assert dict(query(wh, node_of))[CAROL] == first_nodes[CAROL]
+    split = dict(query(wh, contact_of))
+    assert split[phone] is None  # blocked: on two CRM contacts
+    assert split[ANN] == split["c1"] == first[ANN]
+    assert split[BOB] == split["c2"] != first[ANN]
+    calls = "select contact_id from marts.fct_interactions where record_id = 'call1'"
+    assert query(wh, calls) == [(first[ANN],)]  # the call follows its CRM contact, not the phone
+    incremental = snapshot(wh, tables)
+
+    assert run_dbt(["build", *SELECT, "--full-refresh"], tmp_path).success
+    assert snapshot(wh, tables) == incremental
+
+
 def test_fan_out_is_recomputed_when_the_role_identifiers_change(raw_warehouse: Path, tmp_path: Path) -> None:
     """The fan-out counts are kept per identifier from run to run; a new role identifier pattern
     (edited in the seed) recomputes every identifier's counts: a laptop seen with its owner's
