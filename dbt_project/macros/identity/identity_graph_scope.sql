@@ -246,8 +246,14 @@ delete from {{ this }}
     {{ return(run_query(query).columns[0].values()[0] == 1) }}
 {%- endmacro %}
 
-{#- The scope's identifiers (identifier_type, identifier_value, old_node_id), as a subquery. -#}
+{#-
+    The scope's identifiers (identifier_type, identifier_value, old_node_id), as a subquery; nothing
+    on Spark, where the hooks that name it do nothing.
+-#}
 {% macro identity_graph_scope() -%}
+    {%- if target.type == 'spark' -%}
+        {{ return('') }}
+    {%- endif -%}
 (
     select identifier_type, identifier_value, old_node_id from {{ identity_graph_scope_table() }}
     where invocation_id = '{{ invocation_id }}' and identifier_type is not null
