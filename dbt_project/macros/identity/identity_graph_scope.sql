@@ -18,11 +18,11 @@
     `nurture_identity_graph_scope` (with the identifiers' old node ids, after a row with no
     identifier that says whether the run recomputes every identifier); the other three read it, and
     recompute every identifier when the nodes did not run in the same invocation.
-    Every identifier is recomputed on a full build,
-    when any of the four did not complete the graph's last run, after the log's horizon
-    (`contact_change_log_days`), when the observations were rebuilt, when the blocklist or the
-    fan-out limits changed (their fingerprint), or when a touched identifier that was blocked is
-    blocked no more (its old records may link contacts outside the scope).
+    Every identifier is recomputed on a full build, when any of the four did not complete the
+    graph's last run, after the log's horizon (`contact_change_log_days`), when the observations
+    were rebuilt, when the blocklist, the fan-out limits or the role identifiers changed (their
+    fingerprint), or when a touched identifier that was blocked is blocked no more (its old records
+    may link contacts outside the scope).
     `int_identity__resolution` also recomputes every identifier when a contact_id that a scope
     identifier held before is now held outside the scope. `nurture_identity_graph_runs` keeps the
     last run of each of the four.
@@ -59,11 +59,15 @@ create table if not exists {{ identity_graph_scope_table() }} (
 {% macro spark__identity_graph_tables() -%}
 {%- endmacro %}
 
-{#- The rules the nodes apply: a change blocks or frees identifiers anywhere. -#}
+{#-
+    The rules the nodes apply, and the role identifiers the fan-out counts leave out: a change blocks
+    or frees identifiers anywhere, touched or not.
+-#}
 {% macro identity_graph_fingerprint() -%}
     ({{ nurture_rules_fingerprint(ref('identity_blocklist'), ['identifier_type', 'value_pattern', 'reason']) }}
     || '|' || {{ nurture_rules_fingerprint(ref('identity_link_limits'),
-        ['identifier_type', 'linked_identifier_type', 'value_pattern', 'max_linked', 'reason']) }})
+        ['identifier_type', 'linked_identifier_type', 'value_pattern', 'max_linked', 'reason']) }}
+    || '|' || {{ nurture_rules_fingerprint(ref('identity_role_identifiers'), ['identifier_type', 'value_pattern']) }})
 {%- endmacro %}
 
 {#-
