@@ -76,18 +76,20 @@ create table if not exists {{ nurture_contact_runs() }} (
 -#}
 {% macro nurture_upstream_fingerprint() -%}
     {%- if '_nurture_upstream_fingerprint' not in model -%}
-        {%- set checksums = [] -%}
-        {%- set seeds = [] -%}
-        {%- do _nurture_collect_checksums(model.unique_id, [], checksums, seeds) -%}
-        {%- set fingerprint -%}
+        {%- do model.update({'_nurture_upstream_fingerprint': nurture_code_fingerprint(model.unique_id)}) -%}
+    {%- endif -%}
+    {{ model['_nurture_upstream_fingerprint'] }}
+{%- endmacro %}
+
+{#- The same for the node `node_id` (a unique id) and what is upstream of it. -#}
+{% macro nurture_code_fingerprint(node_id) -%}
+    {%- set checksums = [] -%}
+    {%- set seeds = [] -%}
+    {%- do _nurture_collect_checksums(node_id, [], checksums, seeds) -%}
     md5('{{ local_md5(checksums | sort | join(',')) }}'
     {%- for seed in seeds | sort %}
         || coalesce((select md5(string_agg(cast(rule_rows as varchar), chr(10) order by cast(rule_rows as varchar))) from {{ seed }} as rule_rows), '')
     {%- endfor %})
-        {%- endset -%}
-        {%- do model.update({'_nurture_upstream_fingerprint': fingerprint}) -%}
-    {%- endif -%}
-    {{ model['_nurture_upstream_fingerprint'] }}
 {%- endmacro %}
 
 {% macro _nurture_collect_checksums(node_id, seen, checksums, seeds) -%}

@@ -20,8 +20,8 @@
     recompute every identifier when the nodes did not run in the same invocation.
     Every identifier is recomputed on a full build, when any of the four did not complete the
     graph's last run, after the log's horizon (`contact_change_log_days`), when the observations
-    were rebuilt, when the blocklist, the fan-out limits or the role identifiers changed (their
-    fingerprint), or when a touched identifier that was blocked is blocked no more (its old records
+    were rebuilt, when the code of the graph or of anything upstream or the rows of an upstream rule
+    table (blocklist, fan-out limits, role identifiers) changed (their fingerprint), or when a touched identifier that was blocked is blocked no more (its old records
     may link contacts outside the scope).
     `int_identity__resolution` also recomputes every identifier when a contact_id that a scope
     identifier held before is now held outside the scope. `nurture_identity_graph_runs` keeps the
@@ -60,14 +60,12 @@ create table if not exists {{ identity_graph_scope_table() }} (
 {%- endmacro %}
 
 {#-
-    The rules the nodes apply, and the role identifiers the fan-out counts leave out: a change blocks
-    or frees identifiers anywhere, touched or not.
+    The code of the graph's four models and of everything upstream of them, and the rows of the
+    rule tables upstream (blocklist, fan-out limits, role identifiers): a change may change any
+    identifier's block, edges or contact, touched or not.
 -#}
 {% macro identity_graph_fingerprint() -%}
-    ({{ nurture_rules_fingerprint(ref('identity_blocklist'), ['identifier_type', 'value_pattern', 'reason']) }}
-    || '|' || {{ nurture_rules_fingerprint(ref('identity_link_limits'),
-        ['identifier_type', 'linked_identifier_type', 'value_pattern', 'max_linked', 'reason']) }}
-    || '|' || {{ nurture_rules_fingerprint(ref('identity_role_identifiers'), ['identifier_type', 'value_pattern']) }})
+    {{ nurture_code_fingerprint('model.' ~ project_name ~ '.int_identity__resolution') }}
 {%- endmacro %}
 
 {#-

@@ -17,7 +17,6 @@
     post_hook="{{ identity_graph_ran() }}"
 ) }}
 {%- set scoped = identity_graph_nodes_scoped() %}
--- depends_on: {{ ref('identity_role_identifiers') }}
 
 with
 
