@@ -126,24 +126,17 @@ group by identifier_type, identifier_value
             from {{ runs }} where model = 'int_identity__nodes'
         ),
         touched as (
-            select distinct logged.identifier_type, logged.identifier_value
-            from {{ identity_touched_log() }} as logged, last_run
-            where logged.identifier_type is not null and logged.touched_at > last_run.ran_at
+            {{ identity_touched_since('(select last_run.ran_at from last_run)') | indent(12) }}
         )
         select
             case
-                when last_run.ran_at is null then 0
-                when last_run.ran_at < {{ nurture_contact_log_horizon() }} then 0
+                when not {{ identity_touched_log_complete('last_run.ran_at') }} then 0
                 when last_run.rules_fingerprint is distinct from {{ identity_graph_fingerprint() }} then 0
                 when (
                     select count(*) from {{ runs }} as graph_run
                     where graph_run.invocation_id = last_run.invocation_id
                         and graph_run.model in ('{{ identity_graph_models() | join("', '") }}')
                 ) < {{ identity_graph_models() | length }} then 0
-                when exists (
-                    select 1 from {{ identity_touched_log() }} as logged
-                    where logged.identifier_type is null and logged.touched_at > last_run.ran_at
-                ) then 0
                 when exists (
                     select 1
                     from {{ this }} as held
@@ -180,14 +173,9 @@ insert into {{ scope }} (invocation_id, identifier_type, identifier_value, old_n
 values ('{{ invocation_id }}', null, null, null, false);
 insert into {{ scope }} (invocation_id, identifier_type, identifier_value, old_node_id)
 with touched as (
-    select distinct logged.identifier_type, logged.identifier_value
-    from {{ identity_touched_log() }} as logged
-    where
-        logged.identifier_type is not null
-        and logged.touched_at > (
-            select max(graph_run.ran_at) from {{ identity_graph_runs() }} as graph_run
-            where graph_run.model = 'int_identity__nodes'
-        )
+    {{ identity_touched_since(
+        "(select max(graph_run.ran_at) from " ~ identity_graph_runs() ~ " as graph_run"
+        ~ " where graph_run.model = 'int_identity__nodes')") | indent(4) }}
 ),
 affected_contacts as (
     select distinct held.contact_id
@@ -349,13 +337,14 @@ select
 
 {% macro default__identity_resolution_scope_begin() -%}
     {%- set scoped = identity_resolution_scoped() -%}
+    {%- set state = identity_previous_state() -%}
     {{ identity_graph_forget(scoped,
         'exists (select 1 from ' ~ identity_graph_scope() ~ ' as scope where scope.identifier_type = held.identifier_type'
         ~ ' and scope.identifier_value = held.identifier_value)') }}
     {%- if scoped -%};
 update {{ this }} as held
 set previous_contact_id = state.contact_id
-from {{ identity_previous_state() }} as state
+from {{ state }} as state
 where
     held.identifier_type = state.identifier_type
     and held.identifier_value = state.identifier_value
@@ -365,7 +354,7 @@ set previous_contact_id = null
 where
     held.previous_contact_id is not null
     and not exists (
-        select 1 from {{ identity_previous_state() }} as state
+        select 1 from {{ state }} as state
         where state.identifier_type = held.identifier_type and state.identifier_value = held.identifier_value
     )
     {%- endif -%}

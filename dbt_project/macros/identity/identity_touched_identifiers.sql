@@ -83,6 +83,29 @@ delete from {{ identity_touched_log() }} where touched_at < {{ nurture_contact_l
 {%- endmacro %}
 
 
+{#- The identifiers the log says the observations touched after `since` (a SQL timestamp). -#}
+{% macro identity_touched_since(since) -%}
+select distinct logged.identifier_type, logged.identifier_value
+from {{ identity_touched_log() }} as logged
+where logged.identifier_type is not null and logged.touched_at > {{ since }}
+{%- endmacro %}
+
+{#-
+    A SQL condition: the log names every identifier touched after `since` (a SQL timestamp): `since`
+    is known, within the log's horizon, and no full build of the observations logged "every
+    identifier" after it.
+-#}
+{% macro identity_touched_log_complete(since) -%}
+(
+    {{ since }} is not null
+    and {{ since }} >= {{ nurture_contact_log_horizon() }}
+    and not exists (
+        select 1 from {{ identity_touched_log() }} as logged
+        where logged.identifier_type is null and logged.touched_at > {{ since }}
+    )
+)
+{%- endmacro %}
+
 {#-
     Whether this run of an identifier-sized model recomputes only the identifiers logged since its
     last run (true) or every identifier (false): asked by the model's SQL and by its pre-hook, before
@@ -98,12 +121,7 @@ delete from {{ identity_touched_log() }} where touched_at < {{ nurture_contact_l
         )
         select
             case
-                when last_run.computed_at is null then 0
-                when last_run.computed_at < {{ nurture_contact_log_horizon() }} then 0
-                when exists (
-                    select 1 from {{ identity_touched_log() }} as logged
-                    where logged.identifier_type is null and logged.touched_at > last_run.computed_at
-                ) then 0
+                when not {{ identity_touched_log_complete('last_run.computed_at') }} then 0
                 {%- if fingerprint %}
                 when exists (
                     select 1 from {{ this }} as held where held.rules_fingerprint is distinct from {{ fingerprint }}
@@ -131,11 +149,7 @@ delete from {{ identity_touched_log() }} where touched_at < {{ nurture_contact_l
     {%- if identity_touched_only(fingerprint) %}
 drop table if exists {{ identity_touched_relation() }};
 create temporary table {{ identity_touched_relation() }} as
-select distinct logged.identifier_type, logged.identifier_value
-from {{ identity_touched_log() }} as logged
-where
-    logged.identifier_type is not null
-    and logged.touched_at > (select max(held.computed_at) from {{ this }} as held);
+{{ identity_touched_since('(select max(held.computed_at) from ' ~ this ~ ' as held)') }};
 delete from {{ this }} as held
 where exists (
     select 1 from {{ identity_touched_relation() }} as touched
