@@ -165,35 +165,44 @@ where
     the table was attributed with (`nurture_attributed`, kept by `nurture_remember_attribution`)
     whose contact in `resolution` differs, or that left it (blocked). An identifier seen for the
     first time belongs to records loaded in this run, which the run writes with their contact; when
-    it merges contacts, the identifiers already known change contact. Those records' rows are
-    joined with their record contacts, not the whole table. Without a kept assignment (the first run
-    after an upgrade) every record of the table is. Nothing on a full build, nor on engines that rebuild
+    it merges contacts, the identifiers already known change contact. The rows of the contacts those
+    identifiers had (`nurture_moved_contacts`) are joined with the record contacts of those contacts
+    and of the ones they have now, not the whole table. Without a kept assignment (the first run
+    after an upgrade) every row of the table is. Nothing on a full build, nor on engines that rebuild
     the table.
 -#}
-{% macro nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
-    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts, resolution, observations)) }}
+{% macro nurture_reattribute_interactions(record_contacts, resolution) -%}
+    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts, resolution)) }}
 {%- endmacro %}
 
-{% macro default__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
+{% macro default__nurture_reattribute_interactions(record_contacts, resolution) -%}
     {%- if is_incremental() -%}
-drop table if exists nurture_moved_records;
-create temporary table nurture_moved_records as
-{{ nurture_moved_records(nurture_attributed(), resolution, observations) }};
+        {%- set kept = nurture_attributed() -%}
+        {%- set every_record = load_relation(kept) is none -%}
+drop table if exists nurture_moved_contacts;
+create temporary table nurture_moved_contacts as
+        {%- if every_record %}
+select null as contact_id, true as held_before where false;
+        {%- else %}
+{{ nurture_moved_contacts(kept, resolution) }};
+        {%- endif %}
 drop table if exists nurture_reattributed;
 create temporary table nurture_reattributed as
 with interactions as (
-    select interactions.* from {{ this }} as interactions
-    inner join nurture_moved_records as moved
-        on
-            interactions.record_source = moved.record_source
-            and interactions.record_id = moved.record_id
+    select interactions.interaction_id, interactions.record_source, interactions.record_id, interactions.contact_id
+    from {{ this }} as interactions
+    {%- if not every_record %}
+    where interactions.contact_id in (
+        select moved.contact_id from nurture_moved_contacts as moved where moved.held_before
+    )
+    {%- endif %}
 ),
 current_contacts as (
-    select current_contacts.* from {{ record_contacts }} as current_contacts
-    inner join nurture_moved_records as moved
-        on
-            current_contacts.record_source = moved.record_source
-            and current_contacts.record_id = moved.record_id
+    select current_contacts.record_source, current_contacts.record_id, current_contacts.contact_id
+    from {{ record_contacts }} as current_contacts
+    {%- if not every_record %}
+    where current_contacts.contact_id in (select moved.contact_id from nurture_moved_contacts as moved)
+    {%- endif %}
 )
 select
     interactions.interaction_id,
@@ -218,11 +227,11 @@ where interaction_id in (
 );
 {{ nurture_log_reattributed('nurture_reattributed') }};
 drop table nurture_reattributed;
-drop table nurture_moved_records
+drop table nurture_moved_contacts
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__nurture_reattribute_interactions(record_contacts, resolution, observations) -%}
+{% macro spark__nurture_reattribute_interactions(record_contacts, resolution) -%}
 {%- endmacro %}
 
 {#-
@@ -320,18 +329,21 @@ select identifier_type, identifier_value, contact_id from {{ resolution }}
 
 
 {#-
-    The records (record_source, record_id) whose contact may have changed since `kept` (an
-    identifier -> contact assignment a model kept, see `nurture_remember_attribution`) was written:
-    the records of the identifiers whose contact in `resolution` differs or that left it (blocked).
-    An identifier seen for the first time belongs to records loaded since, which the caller reads
-    anyway. Without a kept assignment (the first run after an upgrade): every record of `this`.
+    The contacts whose records may have changed contact since `kept` (an identifier -> contact
+    assignment a model kept, see `nurture_remember_attribution`) was written, with whether the
+    model's rows carry them (`held_before`): the contacts `kept` gave the identifiers whose contact in
+    `resolution` differs or that left it (blocked), and the contacts `resolution` now gives them.
+    A record's identifiers share one contact, so a record that moved was held by one of the first,
+    and now belongs to one of the second or to none; a record that did not move still belongs to
+    its contact. A model reads the rows of those contacts (one narrow column to filter on) rather
+    than looking the identifiers up among every observation. An identifier seen for the first time
+    belongs to records loaded since, which the caller reads anyway.
 -#}
-{% macro nurture_moved_records(kept, resolution, observations) -%}
-    {%- if execute and load_relation(kept) is not none %}
+{% macro nurture_moved_contacts(kept, resolution) -%}
 with moved_identifiers as (
     select
-        kept_assignment.identifier_type,
-        kept_assignment.identifier_value
+        kept_assignment.contact_id as previous_contact_id,
+        current_assignment.contact_id
     from {{ kept }} as kept_assignment
     left join {{ resolution }} as current_assignment
         on
@@ -339,17 +351,10 @@ with moved_identifiers as (
             and kept_assignment.identifier_value = current_assignment.identifier_value
     where current_assignment.contact_id is distinct from kept_assignment.contact_id
 )
-select distinct
-    observations.record_source,
-    observations.record_id
-from {{ observations }} as observations
-inner join moved_identifiers
-    on
-        observations.identifier_type = moved_identifiers.identifier_type
-        and observations.identifier_value = moved_identifiers.identifier_value
-    {%- else %}
-select distinct record_source, record_id from {{ this }}
-    {%- endif %}
+select previous_contact_id as contact_id, true as held_before from moved_identifiers
+union
+select contact_id, false as held_before from moved_identifiers
+where contact_id is not null
 {%- endmacro %}
 
 

@@ -1,8 +1,9 @@
 {#-
     Incremental runs of `int_identity__record_contacts`. The records whose contact may have changed
     are those observed since the table's last run (`loaded_at` after its newest: new records, new
-    versions of entity records), the records of identifiers whose contact changed or that were
-    blocked since the assignment the table kept on its last run (`nurture_moved_records`), and the
+    versions of entity records), the records the table holds for the contacts whose identifiers
+    changed contact or were blocked since the assignment it kept on its last run
+    (`nurture_moved_contacts`: every record that moved is among them), and the
     entity records left with no observation (a new version without identifiers, see
     `identity_entity_models`). The pre-hook puts them in a temporary table and deletes their rows;
     the model writes them again (none for a record left with no unblocked identifier); the post-hook
@@ -55,7 +56,7 @@ create table if not exists {{ identity_record_contacts_written() }} (
     {%- if identity_record_contacts_scoped() %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
-{{ nurture_moved_records(identity_record_contacts_kept(), resolution, observations) }}
+{{ identity_records_of_moved_contacts(identity_record_contacts_kept(), resolution) }}
 union
 select observed.record_source, observed.record_id
 from {{ observations }} as observed
@@ -119,6 +120,22 @@ delete from {{ this }}
     {%- else -%}
         {{ return('true') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The records `this` holds for the contacts that `kept` gave to identifiers whose contact changed
+    (`nurture_moved_contacts`); every record it holds without a kept assignment (the first run after
+    an upgrade).
+-#}
+{% macro identity_records_of_moved_contacts(kept, resolution) -%}
+select held.record_source, held.record_id
+from {{ this }} as held
+    {%- if load_relation(kept) is not none %}
+where held.contact_id in (
+    select moved.contact_id from ({{ nurture_moved_contacts(kept, resolution) | indent(4) }}) as moved
+    where moved.held_before
+)
+    {%- endif %}
 {%- endmacro %}
 
 {#- The condition that keeps the observations of the records this run writes (alias `observations`). -#}

@@ -21,7 +21,7 @@
     pre_hook=[
         "{{ nurture_log_interactions_before() }}",
         "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts'),"
-        " ref('int_identity__resolution'), ref('int_identity__observations')) }}",
+        " ref('int_identity__resolution')) }}",
         "{{ nurture_forget_reloaded_interactions(ref('int_contacts__touchpoints_classified')) }}",
     ],
     post_hook=[
@@ -30,7 +30,6 @@
     ]
 ) }}
 -- depends_on: {{ ref('int_identity__resolution') }}
--- depends_on: {{ ref('int_identity__observations') }}
 {#- one watermark query: the touchpoints and their record contacts keep the same load times -#}
 {%- set loaded_since_last_run = nurture_loaded_since_last_run('loaded_at') %}
 
