@@ -58,6 +58,7 @@ COMPARED = [
     "intermediate.int_identity__observations",
     # the nodes with their contact (node ids are numbered per run, not compared)
     "intermediate.int_identity__identifiers",
+    "intermediate.int_identity__contacts",
     "intermediate.int_identity__record_contacts",
     "intermediate.int_contacts__golden_attributes",
     "marts.fct_interactions",
@@ -654,6 +655,7 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     tables = [
         "intermediate.int_identity__observations",
         "intermediate.int_identity__identifiers",
+    "intermediate.int_identity__contacts",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
         "marts.dim_contacts",
@@ -730,6 +732,7 @@ def test_a_blocked_identifier_splits_a_contact_in_an_incremental_run(
     phone = "+33655555555"
     tables = [
         "intermediate.int_identity__identifiers",
+    "intermediate.int_identity__contacts",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
     ]

@@ -15,17 +15,19 @@
     the ranks a full build gives.
 
     `int_identity__nodes` decides, in its pre-hook, and writes the scope to
-    `nurture_identity_graph_scope` (with the identifiers' old node ids, after a row with no
+    `nurture_identity_graph_scope` (with the identifiers' old node ids and contacts, after a row with no
     identifier that says whether the run recomputes every identifier); the other three read it, and
-    recompute every identifier when the nodes did not run in the same invocation.
-    Every identifier is recomputed on a full build, when any of the four did not complete the
+    recompute every identifier when the nodes did not run in the same invocation. So do
+    `int_identity__identifiers` and `int_identity__contacts`, which follow the scope (the contacts
+    of its identifiers, before and after).
+    Every identifier is recomputed on a full build, when any of the six did not complete the
     graph's last run, after the log's horizon (`contact_change_log_days`), when the observations
     were rebuilt, when the code of the graph or of anything upstream or the rows of an upstream rule
     table (blocklist, fan-out limits, role identifiers) changed (their fingerprint), or when a touched identifier that was blocked is blocked no more (its old records
     may link contacts outside the scope).
     `int_identity__resolution` also recomputes every identifier when a contact_id that a scope
     identifier held before is now held outside the scope. `nurture_identity_graph_runs` keeps the
-    last run of each of the four.
+    last run of each of the six.
 -#}
 
 {% macro identity_graph_runs() -%}
@@ -36,9 +38,10 @@
     {{ return(nurture_state_table('nurture_identity_graph_scope')) }}
 {%- endmacro %}
 
+{#- The graph's four models, and the two tables that follow its scope. -#}
 {% macro identity_graph_models() -%}
     {{ return(['int_identity__nodes', 'int_identity__edges', 'int_identity__components',
-               'int_identity__resolution']) }}
+               'int_identity__resolution', 'int_identity__identifiers', 'int_identity__contacts']) }}
 {%- endmacro %}
 
 {#- On-run-start: the tables exist before any run reads them. -#}
@@ -53,7 +56,8 @@ create table if not exists {{ identity_graph_runs() }} (
 create table if not exists {{ identity_graph_scope_table() }} (
     invocation_id varchar, identifier_type varchar, identifier_value varchar, old_node_id bigint,
     every_identifier boolean
-)
+);
+alter table {{ identity_graph_scope_table() }} add column if not exists old_contact_id varchar
 {%- endmacro %}
 
 {% macro spark__identity_graph_tables() -%}
@@ -171,7 +175,7 @@ delete from {{ scope }};
     {%- if identity_graph_nodes_scoped() %}
 insert into {{ scope }} (invocation_id, identifier_type, identifier_value, old_node_id, every_identifier)
 values ('{{ invocation_id }}', null, null, null, false);
-insert into {{ scope }} (invocation_id, identifier_type, identifier_value, old_node_id)
+insert into {{ scope }} (invocation_id, identifier_type, identifier_value, old_node_id, old_contact_id)
 with touched as (
     {{ identity_touched_since(
         "(select max(graph_run.ran_at) from " ~ identity_graph_runs() ~ " as graph_run"
@@ -190,10 +194,16 @@ affected as (
     from {{ resolution }} as held
     inner join affected_contacts on held.contact_id = affected_contacts.contact_id
 )
-select '{{ invocation_id }}', affected.identifier_type, affected.identifier_value, held.node_id
+select
+    '{{ invocation_id }}', affected.identifier_type, affected.identifier_value, held.node_id,
+    held_contact.contact_id
 from affected
 left join {{ this }} as held
-    on affected.identifier_type = held.identifier_type and affected.identifier_value = held.identifier_value;
+    on affected.identifier_type = held.identifier_type and affected.identifier_value = held.identifier_value
+left join {{ resolution }} as held_contact
+    on
+        affected.identifier_type = held_contact.identifier_type
+        and affected.identifier_value = held_contact.identifier_value;
 delete from {{ this }} as held
 where exists (
     select 1 from {{ scope }} as scope
@@ -250,6 +260,37 @@ delete from {{ this }}
 )
 {%- endmacro %}
 
+{#-
+    The condition that keeps the rows (alias `alias`, with identifier_type and identifier_value) of
+    the scope's identifiers.
+-#}
+{% macro identity_in_graph_scope(alias) -%}
+exists (
+    select 1 from {{ identity_graph_scope() }} as scope
+    where scope.identifier_type = {{ alias }}.identifier_type and scope.identifier_value = {{ alias }}.identifier_value
+)
+{%- endmacro %}
+
+{#-
+    The contacts the scope's identifiers belong to now or belonged to after the graph's last run
+    (`old_contact_id`), as a subquery: every identifier of each of them is in the scope, or keeps its
+    contact. Nothing on Spark, as `identity_graph_scope`.
+-#}
+{% macro identity_graph_scope_contacts() -%}
+    {%- if target.type == 'spark' -%}
+        {{ return('') }}
+    {%- endif -%}
+(
+    select contact_id from (
+        select resolution.contact_id from {{ ref('int_identity__resolution') }} as resolution
+        where {{ identity_in_graph_scope('resolution') }}
+        union
+        select scope.old_contact_id from {{ identity_graph_scope_table() }} as scope
+        where scope.invocation_id = '{{ invocation_id }}' and scope.old_contact_id is not null
+    ) as scope_contacts
+)
+{%- endmacro %}
+
 {#- The scope's nodes as `int_identity__nodes` now numbers them (node_id), as a subquery. -#}
 {% macro identity_graph_scope_nodes() -%}
 (
@@ -261,7 +302,7 @@ delete from {{ this }}
 {%- endmacro %}
 
 {#-
-    Pre-hook of the three others: the rows of the scope deleted (`condition` names a row of it, alias
+    Pre-hook of the others: the rows of the scope deleted (`condition` names a row of it, alias
     `held`), or every row when the model recomputes every identifier.
 -#}
 {% macro identity_graph_forget(scoped, condition) -%}
@@ -274,7 +315,7 @@ delete from {{ this }}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of the four: the run recorded (the nodes' with the rules' fingerprint). -#}
+{#- Post-hook of the six: the run recorded (the nodes' with the rules' fingerprint). -#}
 {% macro identity_graph_ran() -%}
     {{ return(adapter.dispatch('identity_graph_ran', 'nurture')()) }}
 {%- endmacro %}
@@ -338,9 +379,7 @@ select
 {% macro default__identity_resolution_scope_begin() -%}
     {%- set scoped = identity_resolution_scoped() -%}
     {%- set state = identity_previous_state() -%}
-    {{ identity_graph_forget(scoped,
-        'exists (select 1 from ' ~ identity_graph_scope() ~ ' as scope where scope.identifier_type = held.identifier_type'
-        ~ ' and scope.identifier_value = held.identifier_value)') }}
+    {{ identity_graph_forget(scoped, identity_in_graph_scope('held')) }}
     {%- if scoped -%};
 update {{ this }} as held
 set previous_contact_id = state.contact_id

@@ -2,14 +2,29 @@
     One row per contact (unified person). `is_anonymous`: all its identifiers are cookies
     (anonymous_id), i.e. a visitor who never identified. `merged_from_count`: how many other contact
     ids were merged into this one over all runs (from the merge log).
+
+    Incremental with the identity graph (`macros/identity/identity_graph_scope.sql`): a run writes
+    again the contacts the scope's identifiers belong to or belonged to (from all of their
+    identifiers) and keeps the others; every contact when the graph recomputed every identifier.
 -#}
-{{ config(materialized='table') }}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_graph_forget(identity_graph_scoped(),
+        'held.contact_id in ' ~ identity_graph_scope_contacts()) }}",
+    post_hook="{{ identity_graph_ran() }}"
+) }}
+{%- set scoped = identity_graph_scoped() %}
 
 with
 
 resolution as (
 
     select * from {{ ref('int_identity__resolution') }}
+    {%- if scoped %}
+    where contact_id in {{ identity_graph_scope_contacts() }}
+    {%- endif %}
 
 ),
 

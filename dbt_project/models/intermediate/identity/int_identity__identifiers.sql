@@ -1,17 +1,36 @@
-{#- One row per identifier seen anywhere, with its contact (null when blocked) and its activity. -#}
-{{ config(materialized='table') }}
+{#-
+    One row per identifier seen anywhere, with its contact (null when blocked) and its activity.
+
+    Incremental with the identity graph (`macros/identity/identity_graph_scope.sql`): a run writes
+    again the identifiers of the graph's scope, whose nodes and contacts it recomputed, and keeps the
+    others; every identifier when the graph recomputed every identifier.
+-#}
+{{ config(
+    materialized=nurture_incremental_materialization('table'),
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ identity_graph_forget(identity_graph_scoped(), identity_in_graph_scope('held')) }}",
+    post_hook="{{ identity_graph_ran() }}"
+) }}
+{%- set scoped = identity_graph_scoped() %}
 
 with
 
 nodes as (
 
-    select * from {{ ref('int_identity__nodes') }}
+    select * from {{ ref('int_identity__nodes') }} as nodes
+    {%- if scoped %}
+    where {{ identity_in_graph_scope('nodes') }}
+    {%- endif %}
 
 ),
 
 resolution as (
 
-    select * from {{ ref('int_identity__resolution') }}
+    select * from {{ ref('int_identity__resolution') }} as resolution
+    {%- if scoped %}
+    where {{ identity_in_graph_scope('resolution') }}
+    {%- endif %}
 
 ),
 
