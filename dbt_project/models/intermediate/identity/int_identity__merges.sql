@@ -44,22 +44,6 @@ observations as (
 
 ),
 
-undirected_edges as (
-
-    select
-        node_a as node_id,
-        node_b as other_node_id,
-        last_linked_at
-    from edges
-    union all
-    select
-        node_b as node_id,
-        node_a as other_node_id,
-        last_linked_at
-    from edges
-
-),
-
 changes as (
 
     select
@@ -80,6 +64,40 @@ kept_ids as (
 
 ),
 
+-- the identifiers of the components where a contact_id changed, and their edges (an edge joins two
+-- identifiers of one component): the bridges are among them, and the joins below read those only
+changed_components as (
+
+    select resolution.*
+    from resolution
+    where resolution.component_node_id in (select changes.component_node_id from changes)
+
+),
+
+changed_edges as (
+
+    select edges.*
+    from edges
+    where edges.node_a in (select changed_components.node_id from changed_components)
+
+),
+
+undirected_edges as (
+
+    select
+        node_a as node_id,
+        node_b as other_node_id,
+        last_linked_at
+    from changed_edges
+    union all
+    select
+        node_b as node_id,
+        node_a as other_node_id,
+        last_linked_at
+    from changed_edges
+
+),
+
 -- edges from an identifier of the merged contact to one that was not in it
 bridge_edges as (
 
@@ -95,12 +113,12 @@ bridge_edges as (
             order by undirected_edges.last_linked_at desc, outside.node_id asc, inside.node_id asc
         ) as bridge_rank
     from changes
-    inner join resolution as inside
+    inner join changed_components as inside
         on
             changes.component_node_id = inside.component_node_id
             and changes.previous_contact_id = inside.previous_contact_id
     inner join undirected_edges on inside.node_id = undirected_edges.node_id
-    inner join resolution as outside
+    inner join changed_components as outside
         on
             undirected_edges.other_node_id = outside.node_id
             and changes.previous_contact_id != coalesce(outside.previous_contact_id, '')
