@@ -18,7 +18,7 @@ with
 
 nodes as (
 
-    select * from {{ ref('int_identity__nodes') }} as nodes
+    select nodes.* from {{ ref('int_identity__nodes') }} as nodes
     {%- if scoped %}
     where {{ identity_in_graph_scope('nodes') }}
     {%- endif %}
@@ -27,7 +27,7 @@ nodes as (
 
 resolution as (
 
-    select * from {{ ref('int_identity__resolution') }} as resolution
+    select resolution.* from {{ ref('int_identity__resolution') }} as resolution
     {%- if scoped %}
     where {{ identity_in_graph_scope('resolution') }}
     {%- endif %}
