@@ -512,6 +512,30 @@ def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: P
     for name, sql in compared.items():
         assert incremental[name] == Counter(map(str, query(wh, sql))), name
 
+    # the company shrinks, nothing else changes (not its name: the golden record stays the same):
+    # the company attributes alone tell the profile points to follow
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "crm_companies",
+            [{**company, "name": "Acme Group", "employees": 5, "updated_at": "2024-06-01T10:00:00Z"}],
+            file="landing/crm_companies/part-0003.jsonl",
+            loaded_at="2024-06-02T00:00:00Z",
+        )
+    build(tmp_path, "--exclude", "fct_lead_score_history")
+    assert query(wh, size_rule) == [(0,)]
+    changed = "select contact_id from main.nurture_contact_changes where source_model = '{}' and changed_at > '{}'"
+    since = query(wh, "select max(changed_at) from main.nurture_contact_changes where contact_id is null")[0][0]
+    ann = query(wh, "select contact_id from marts.dim_contacts where email = 'ann@acme.com'")[0][0]
+    assert query(wh, changed.format("dim_contacts", since)) == []  # her golden record is the same
+    assert query(wh, changed.format("int_scoring__contact_attributes", since)) == [(ann,)]
+    compared["attributes"] = "select * from intermediate.int_scoring__contact_attributes"
+    compared["profile"] = "select * from intermediate.int_scoring__profile_points"
+    incremental = {name: Counter(map(str, query(wh, sql))) for name, sql in compared.items()}
+    build(tmp_path, "--full-refresh")
+    for name, sql in compared.items():
+        assert incremental[name] == Counter(map(str, query(wh, sql))), name
+
 
 def test_a_load_is_staged_once_it_completes(raw_warehouse: Path, tmp_path: Path) -> None:
     """Staging reads the rows of the loads dlt recorded as complete: a load that stopped half-way

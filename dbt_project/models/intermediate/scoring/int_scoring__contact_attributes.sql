@@ -4,16 +4,24 @@
     leads, any lead column or key of the lead's `attributes` JSON that a rule names as
     `lead.<key>` (aggregates such as visits or time on site). Booleans read 'true' / 'false'.
     A contact with several leads has several values: a rule matches when any of them matches.
-    Only the attributes a profile rule or a negative profile rule names have rows (the table is
-    rebuilt on every run, so a rule naming another attribute finds it on the next run).
+    Only the attributes a profile rule or a negative profile rule names have rows (a change of the
+    rules changes the fingerprint: every contact is recomputed).
+
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts `dim_contacts` recomputed (their golden record, their company link), those whose
+    interactions changed (a lead is one), and those whose company's values changed
+    (`scoring_company_attribute_changes`: a company's record changes without any record of its
+    contacts), and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(
+    ['dim_contacts', 'fct_interactions'],
+    scope_extra="extra=scoring_company_attribute_changes()"
+)) }}
 
 {%- set string = dbt.type_string() -%}
 {%- set contact_columns = ['job_title', 'country', 'email_domain', 'company_name', 'order_count',
                            'source_count'] -%}
 {%- set contact_flags = ['is_customer', 'has_crm_record', 'is_anonymous'] -%}
-{%- set company_columns = ['industry', 'employees', 'annual_revenue', 'expatriates', 'year_established'] -%}
-{%- set company_flags = ['has_foreign_subsidiaries'] -%}
 {%- set lead_columns = ['lead_origin', 'lead_source', 'lead_status', 'occupation', 'city', 'country'] -%}
 {%- set lead_flags = ['do_not_email', 'do_not_call'] -%}
 
@@ -22,6 +30,7 @@ with
 contacts as (
 
     select * from {{ ref('dim_contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -34,6 +43,7 @@ companies as (
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
@@ -45,10 +55,7 @@ leads as (
 
 profile_rules as (
 
-    select attribute from {{ ref('scoring_profile_rules') }}
-    union
-    select attribute from {{ ref('scoring_negative_rules') }}
-    where rule_type = 'profile'
+    {{ scoring_profile_rule_attributes() | indent(4) }}
 
 ),
 
@@ -80,31 +87,7 @@ contact_values as (
     from contacts
     union all
     {%- endfor %}
-    {%- for column in company_columns %}
-    select
-        contacts.contact_id,
-        '{{ column }}' as attribute_name,
-        cast(companies.{{ column }} as {{ string }}) as attribute_value
-    from contacts
-    inner join companies
-        on contacts.company_id = companies.company_id
-    union all
-    {%- endfor %}
-    {%- for column in company_flags %}
-    select
-        contacts.contact_id,
-        '{{ column }}' as attribute_name,
-        case
-            when companies.{{ column }} = true then 'true'
-            when companies.{{ column }} = false then 'false'
-        end as attribute_value
-    from contacts
-    inner join companies
-        on contacts.company_id = companies.company_id
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ scoring_company_values('contacts', 'companies') | indent(4) }}
 
 ),
 

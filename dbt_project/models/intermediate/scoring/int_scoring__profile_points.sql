@@ -12,19 +12,25 @@
       is_null, is_not_null     (no value)
     The points count from the contact's first interaction in the model's brand (`first_active_on`)
     and do not fade: they describe who the contact is, not what they did.
+
+    Per contact incremental (see `macros/nurture_contact_incremental.sql`): a run recomputes the
+    contacts whose attributes or scoring models were recomputed and keeps the rows of the others.
 -#}
+{{ config(**nurture_contact_model_config(['int_scoring__contact_attributes', 'int_scoring__contact_models'])) }}
 
 with
 
 contact_models as (
 
     select * from {{ ref('int_scoring__contact_models') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 
 attributes as (
 
     select * from {{ ref('int_scoring__contact_attributes') }}
+    where {{ nurture_in_contact_scope('contact_id') }}
 
 ),
 

@@ -16,13 +16,10 @@
       bounds      the adjustment that keeps the score between the model's floor and ceiling
 
     Per-contact incremental (`macros/nurture_contact_incremental.sql`): a run recomputes the
-    contacts whose behaviour points were recomputed or whose profile rows changed (their
+    contacts whose behaviour points or profile points were recomputed (their actions, their
     attributes, their company) and keeps the rows of the others.
 -#}
-{{ config(**nurture_contact_model_config(
-    ['int_scoring__behaviour_points'],
-    scope_extra="extra=scoring_profile_changes(ref('int_scoring__profile_points'))"
-)) }}
+{{ config(**nurture_contact_model_config(['int_scoring__behaviour_points', 'int_scoring__profile_points'])) }}
 
 {%- set string = dbt.type_string() -%}
 {%- set double = "double" -%}
