@@ -75,10 +75,30 @@ create table if not exists {{ nurture_contact_runs() }} (
     the rows of every seed upstream (rule tables: edited files, or rows edited in the warehouse).
 -#}
 {% macro nurture_upstream_fingerprint() -%}
-    {%- if '_nurture_upstream_fingerprint' not in model -%}
-        {%- do model.update({'_nurture_upstream_fingerprint': nurture_code_fingerprint(model.unique_id)}) -%}
+    {%- set memo = nurture_node_memo() -%}
+    {%- if '_nurture_upstream_fingerprint' not in memo -%}
+        {%- do memo.update({'_nurture_upstream_fingerprint': nurture_code_fingerprint(model.unique_id)}) -%}
     {%- endif -%}
-    {{ model['_nurture_upstream_fingerprint'] }}
+    {{ memo['_nurture_upstream_fingerprint'] }}
+{%- endmacro %}
+
+{#-
+    Where a node keeps what it computed once for the invocation (`{key: value}`): the invocation's
+    graph entry of the node, which the context that compiles the node and the one that runs its
+    hooks share (each builds its own `model`), so that a decision its SQL and its hooks both ask
+    (asked before either changes anything) is queried once. Kept per invocation id, should a
+    process run dbt again with the same graph; `model` itself where the node is not in the graph
+    (when dbt parses).
+-#}
+{% macro nurture_node_memo() -%}
+    {%- set node = (graph.get('nodes') or {}).get(model.unique_id) -%}
+    {%- if node is none -%}
+        {{ return(model) }}
+    {%- endif -%}
+    {%- if (node.get('_nurture_memo') or {}).get('invocation_id') != invocation_id -%}
+        {%- do node.update({'_nurture_memo': {'invocation_id': invocation_id}}) -%}
+    {%- endif -%}
+    {{ return(node['_nurture_memo']) }}
 {%- endmacro %}
 
 {#- The same for the node `node_id` (a unique id) and what is upstream of it. -#}
@@ -116,19 +136,20 @@ create table if not exists {{ nurture_contact_runs() }} (
 {%- endmacro %}
 
 {#-
-    The answer is kept in the node's context for the rest of its run (`model` is built once per
-    context): the model's filters, its pre-hook and its post-hook ask it several times, and each
-    asking queried the run records and walked the graph upstream again.
+    The answer is kept for the rest of the node's run (`nurture_node_memo`): the model's filters,
+    its pre-hook and its post-hook ask it several times, and each asking queried the run records
+    and walked the graph upstream again.
 -#}
 {% macro default__nurture_contact_scope() -%}
     {#- no `this` in a unit test: there the model computes every contact -#}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return({'mode': 'full'}) }}
     {%- endif -%}
-    {%- if '_nurture_contact_scope' not in model -%}
-        {%- do model.update({'_nurture_contact_scope': _nurture_contact_scope_query()}) -%}
+    {%- set memo = nurture_node_memo() -%}
+    {%- if '_nurture_contact_scope' not in memo -%}
+        {%- do memo.update({'_nurture_contact_scope': _nurture_contact_scope_query()}) -%}
     {%- endif -%}
-    {{ return(model['_nurture_contact_scope']) }}
+    {{ return(memo['_nurture_contact_scope']) }}
 {%- endmacro %}
 
 {% macro _nurture_contact_scope_query() -%}

@@ -113,7 +113,7 @@ group by identifier_type, identifier_value
 
 {#-
     Whether `int_identity__nodes` recomputes only the scope (asked by its SQL and its pre-hook,
-    before either changes anything, so both get the same answer).
+    before either changes anything, so both get the same answer; queried once, `nurture_node_memo`).
 -#}
 {% macro identity_graph_nodes_scoped() -%}
     {%- if not execute or model.resource_type != 'model' or not is_incremental() or target.type == 'spark' -%}
@@ -122,6 +122,10 @@ group by identifier_type, identifier_value
     {%- if adapter.get_relation(database=this.database, schema=this.schema,
                                 identifier='int_identity__resolution') is none -%}
         {{ return(false) }}
+    {%- endif -%}
+    {%- set memo = nurture_node_memo() -%}
+    {%- if '_identity_graph_nodes_scoped' in memo -%}
+        {{ return(memo['_identity_graph_nodes_scoped']) }}
     {%- endif -%}
     {%- set runs = identity_graph_runs() -%}
     {%- set query -%}
@@ -155,7 +159,8 @@ group by identifier_type, identifier_value
             end
         from last_run
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0] == 1) }}
+    {%- do memo.update({'_identity_graph_nodes_scoped': run_query(query).columns[0].values()[0] == 1}) -%}
+    {{ return(memo['_identity_graph_nodes_scoped']) }}
 {%- endmacro %}
 
 {#-
@@ -224,11 +229,16 @@ delete from {{ this }}
 {#-
     Whether this run of `int_identity__edges`, `_components` or `_resolution` recomputes only the
     scope `int_identity__nodes` wrote in this invocation. `extra_condition`: a SQL condition that
-    sends the model back to every identifier when true.
+    sends the model back to every identifier when true (a model passes the same one each time it
+    asks: the answer is queried once, `nurture_node_memo`).
 -#}
 {% macro identity_graph_scoped(extra_condition=none) -%}
     {%- if not execute or model.resource_type != 'model' or not is_incremental() or target.type == 'spark' -%}
         {{ return(false) }}
+    {%- endif -%}
+    {%- set memo = nurture_node_memo() -%}
+    {%- if '_identity_graph_scoped' in memo -%}
+        {{ return(memo['_identity_graph_scoped']) }}
     {%- endif -%}
     {%- set query -%}
         select
@@ -243,7 +253,8 @@ delete from {{ this }}
                 else 1
             end
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values()[0] == 1) }}
+    {%- do memo.update({'_identity_graph_scoped': run_query(query).columns[0].values()[0] == 1}) -%}
+    {{ return(memo['_identity_graph_scoped']) }}
 {%- endmacro %}
 
 {#-
