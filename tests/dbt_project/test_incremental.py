@@ -524,8 +524,11 @@ def test_a_company_change_rescores_its_contacts(raw_warehouse: Path, tmp_path: P
         )
     build(tmp_path, "--exclude", "fct_lead_score_history")
     assert query(wh, size_rule) == [(0,)]
-    changed = "select contact_id from main.nurture_contact_changes where source_model = '{}' and changed_at > '{}'"
-    since = query(wh, "select max(changed_at) from main.nurture_contact_changes where contact_id is null")[0][0]
+    changed = (
+        "select contact_id from main.nurture_contact_changes where source_model = '{}' and changed_at > '{}'"
+    )
+    rebuilt = "select max(changed_at) from main.nurture_contact_changes where contact_id is null"
+    since = query(wh, rebuilt)[0][0]
     ann = query(wh, "select contact_id from marts.dim_contacts where email = 'ann@acme.com'")[0][0]
     assert query(wh, changed.format("dim_contacts", since)) == []  # her golden record is the same
     assert query(wh, changed.format("int_scoring__contact_attributes", since)) == [(ann,)]
@@ -679,7 +682,7 @@ def test_a_newer_entity_version_replaces_its_identifiers(raw_warehouse: Path, tm
     tables = [
         "intermediate.int_identity__observations",
         "intermediate.int_identity__identifiers",
-    "intermediate.int_identity__contacts",
+        "intermediate.int_identity__contacts",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
         "marts.dim_contacts",
@@ -756,7 +759,7 @@ def test_a_blocked_identifier_splits_a_contact_in_an_incremental_run(
     phone = "+33655555555"
     tables = [
         "intermediate.int_identity__identifiers",
-    "intermediate.int_identity__contacts",
+        "intermediate.int_identity__contacts",
         "intermediate.int_identity__record_contacts",
         "marts.fct_interactions",
     ]
