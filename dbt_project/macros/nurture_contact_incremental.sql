@@ -237,7 +237,7 @@ create temporary table {{ nurture_contact_scope_table() }} as
 select distinct changes.contact_id
 from {{ nurture_contact_log() }} as changes
 where
-    changes.source_model in ({{ scope.sources }})
+    changes.source_model in ({{ scope.sources or "''" }})
     and changes.changed_at > {{ scope.since }}
     and changes.contact_id is not null
 {%- if extra %}

@@ -11,10 +11,17 @@
     A table: the activation policy, the membership snapshots, the audience sizes and the tests all
     read it at the end of a run, at the same time; as a view each of them computed the union, the
     contacts' join and the anonymous ids' window again. The audiences are rebuilt in full on every
-    run; the post-hook logs the contacts whose memberships changed (joined, left, another priority
-    or other attributes), which the activation policy follows.
+    run; this table is per contact incremental (`macros/nurture_contact_incremental.sql`, keyed by
+    `resolved_contact_id`): a run compares the members the audiences give now with the rows it holds
+    (`audience_members_changes`), writes again the contacts whose memberships changed (joined, left,
+    another priority or other attributes) and logs them, which the activation policy follows; it
+    keeps the rows of the others instead of writing every member again.
 -#}
-{{ config(materialized='table', post_hook="{{ nurture_log_changed_rows('resolved_contact_id') }}") }}
+{{ config(**nurture_contact_model_config(
+    [],
+    scope_extra="extra=audience_members_changes()",
+    contact_column='resolved_contact_id'
+)) }}
 -- depends_on: {{ ref('aud_anonymous_abandoners') }}
 -- depends_on: {{ ref('aud_birthdays') }}
 -- depends_on: {{ ref('aud_buyers') }}
@@ -33,66 +40,9 @@
 
 with
 
-members as (
+{{ audience_members_ctes() }}
 
-    {{ nurture_audience_members_union() | indent(4) }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('dim_contacts') }}
-
-),
-
-resolution as (
-
-    select * from {{ ref('int_identity__resolution') }}
-
-),
-
-anonymous_ids as (
-
-    select
-        contact_id,
-        identifier_value as anonymous_id
-    from (
-        select
-            contact_id,
-            identifier_value,
-            row_number() over (
-                partition by contact_id
-                order by first_seen_at desc, identifier_value desc
-            ) as id_rank
-        from resolution
-        where identifier_type = 'anonymous_id'
-    ) as ranked_ids
-    where id_rank = 1
-
-),
-
-final as (
-
-    select
-        members.audience,
-        members.contact_id as resolved_contact_id,
-        coalesce(contacts.is_anonymous, false) as is_anonymous,
-        case when contacts.is_anonymous = true then null else members.contact_id end as contact_id,
-        case when contacts.is_anonymous = true then anonymous_ids.anonymous_id end as anonymous_id,
-        case
-            when contacts.is_anonymous = true and anonymous_ids.anonymous_id is not null
-                then {{ dbt.concat(["'anonymous:'", "anonymous_ids.anonymous_id"]) }}
-            else members.contact_id
-        end as member_key,
-        members.priority,
-        members.excludes_buyers,
-        members.attributes
-    from members
-    left join contacts
-        on members.contact_id = contacts.contact_id
-    left join anonymous_ids
-        on members.contact_id = anonymous_ids.contact_id
-
-)
-
-select * from final
+select
+    {{ audience_member_columns() | join(',\n    ') }}
+from final
+where {{ nurture_in_contact_scope('resolved_contact_id') }}
