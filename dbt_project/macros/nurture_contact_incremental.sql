@@ -257,6 +257,22 @@ where {{ config.get('contact_column') }} in (
 
 
 {#-
+    The contacts (`contact_column` of the rows) of the rows that differ between `current` and `held`
+    (two relations or CTE names with the same columns), in either direction, as a query of
+    `contact_id`: the `extra` contacts of a per-contact model that compares what it would write with
+    what it holds.
+-#}
+{% macro nurture_changed_contacts(current, held, contact_column='contact_id') -%}
+select differences.{{ contact_column }} as contact_id
+from (
+    (select * from {{ current }} except select * from {{ held }})
+    union all
+    (select * from {{ held }} except select * from {{ current }})
+) as differences
+{%- endmacro %}
+
+
+{#-
     Post-hook: log the contacts this run recomputed (every contact: a row with no contact_id) for
     the models that follow this one, and record the run (as-of day, code fingerprint, how far it
     read the log).

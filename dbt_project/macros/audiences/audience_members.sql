@@ -97,10 +97,5 @@ held_members as (
 
 )
 
-select changed.resolved_contact_id as contact_id
-from (
-    (select * from current_members except select * from held_members)
-    union all
-    (select * from held_members except select * from current_members)
-) as changed
+{{ nurture_changed_contacts('current_members', 'held_members', 'resolved_contact_id') }}
 {%- endmacro %}

@@ -35,10 +35,5 @@ held_links as (
 
 )
 
-select differences.contact_id
-from (
-    (select * from current_links except select * from held_links)
-    union all
-    (select * from held_links except select * from current_links)
-) as differences
+{{ nurture_changed_contacts('current_links', 'held_links') }}
 {%- endmacro %}

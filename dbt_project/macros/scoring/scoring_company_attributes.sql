@@ -96,10 +96,5 @@ held_values as (
 
 )
 
-select differences.contact_id
-from (
-    (select * from current_values except select * from held_values)
-    union all
-    (select * from held_values except select * from current_values)
-) as differences
+{{ nurture_changed_contacts('current_values', 'held_values') }}
 {%- endmacro %}
