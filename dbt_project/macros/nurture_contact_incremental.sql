@@ -401,6 +401,11 @@ where
         (select max(newest.loaded_at) from nurture_interactions_before as newest),
         cast('1900-01-01' as timestamp)
     );
+{#- the rows of records whose identifier is blocked no more: loaded before, written now #}
+insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
+select distinct '{{ this.identifier }}', interactions.contact_id, current_timestamp, '{{ invocation_id }}'
+from {{ this }} as interactions
+where {{ nurture_unblocked_condition('interactions') }};
 drop table nurture_interactions_before;
 delete from {{ nurture_contact_log() }} where changed_at < {{ nurture_contact_log_horizon() }};
 delete from {{ nurture_contact_runs() }} where recorded_at < {{ nurture_contact_log_horizon() }}

@@ -170,21 +170,31 @@ where
     and of the ones they have now, not the whole table. Without a kept assignment (the first run
     after an upgrade) every row of the table is. Nothing on a full build, nor on engines that rebuild
     the table.
+
+    The assignments compared are those of `int_identity__identifiers` (every identifier, a blocked
+    one without contact). The records of identifiers blocked then and not now
+    (`nurture_unblocked_records`) go to a temporary table, which the model reads with the records
+    loaded since (`nurture_unblocked_condition`): they had no row and have one now.
 -#}
-{% macro nurture_reattribute_interactions(record_contacts, resolution) -%}
-    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts, resolution)) }}
+{% macro nurture_reattribute_interactions(record_contacts, current, observations) -%}
+    {{ return(adapter.dispatch('nurture_reattribute_interactions', 'nurture')(record_contacts, current, observations)) }}
 {%- endmacro %}
 
-{% macro default__nurture_reattribute_interactions(record_contacts, resolution) -%}
+{% macro default__nurture_reattribute_interactions(record_contacts, current, observations) -%}
     {%- if is_incremental() -%}
         {%- set kept = nurture_attributed() -%}
         {%- set every_record = load_relation(kept) is none -%}
 drop table if exists nurture_moved_contacts;
+drop table if exists {{ nurture_unblocked_records_table() }};
 create temporary table nurture_moved_contacts as
         {%- if every_record %}
 select null as contact_id, true as held_before where false;
         {%- else %}
-{{ nurture_moved_contacts(kept, resolution) }};
+{{ nurture_moved_contacts(kept, current) }};
+        {%- endif %}
+        {%- if nurture_has_unblocked() %}
+create temporary table {{ nurture_unblocked_records_table() }} as
+{{ nurture_unblocked_records(kept, current, observations) }};
         {%- endif %}
 drop table if exists nurture_reattributed;
 create temporary table nurture_reattributed as
@@ -231,7 +241,7 @@ drop table nurture_moved_contacts
     {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__nurture_reattribute_interactions(record_contacts, resolution) -%}
+{% macro spark__nurture_reattribute_interactions(record_contacts, current, observations) -%}
 {%- endmacro %}
 
 {#-
@@ -280,6 +290,68 @@ drop table nurture_reloaded_interactions
 -#}
 {% macro nurture_state_table(identifier) -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=identifier)) }}
+{%- endmacro %}
+
+{#- The temporary table of the records `fct_interactions` adds because an identifier of theirs is blocked no more. -#}
+{% macro nurture_unblocked_records_table() -%}
+    {{- 'nurture_unblocked_records' -}}
+{%- endmacro %}
+
+{#-
+    Whether an incremental run of `fct_interactions` (engines other than Spark) has records of
+    identifiers blocked no more to add: asked once per run (`nurture_node_memo`), before the
+    pre-hook writes them, so that a run without any (nearly every run) reads only the records loaded
+    since (an `or exists` would read every record).
+-#}
+{% macro nurture_has_unblocked() -%}
+    {%- if not execute or not is_incremental() or target.type == 'spark' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set memo = nurture_node_memo() -%}
+    {%- if '_nurture_has_unblocked' not in memo -%}
+        {%- set kept = nurture_attributed() -%}
+        {%- set any = false -%}
+        {%- if load_relation(kept) is not none -%}
+            {%- set counted -%}
+                select count(*) from (
+                    select 1
+                    from {{ kept }} as kept_assignment
+                    inner join {{ ref('int_identity__identifiers') }} as current_assignment
+                        on
+                            kept_assignment.identifier_type = current_assignment.identifier_type
+                            and kept_assignment.identifier_value = current_assignment.identifier_value
+                    where kept_assignment.contact_id is null and current_assignment.contact_id is not null
+                    limit 1
+                ) as unblocked
+            {%- endset -%}
+            {%- set any = run_query(counted).columns[0].values()[0] > 0 -%}
+        {%- endif -%}
+        {%- do memo.update({'_nurture_has_unblocked': any}) -%}
+    {%- endif -%}
+    {{ return(memo['_nurture_has_unblocked']) }}
+{%- endmacro %}
+
+{#-
+    The condition that keeps, in an incremental run of `fct_interactions` that has some
+    (`nurture_has_unblocked`), the rows of the records of identifiers blocked no more (alias
+    `alias`, with record_source and record_id); `false` otherwise.
+-#}
+{% macro nurture_unblocked_condition(alias) -%}
+    {%- if nurture_has_unblocked() -%}
+exists (
+    select 1 from {{ nurture_unblocked_records_table() }} as unblocked
+    where unblocked.record_source = {{ alias }}.record_source and unblocked.record_id = {{ alias }}.record_id
+)
+    {%- else -%}
+false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of `fct_interactions`: the temporary table of the records of identifiers blocked no more dropped. -#}
+{% macro nurture_forget_unblocked_records() -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
+drop table if exists {{ nurture_unblocked_records_table() }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The identifier -> contact assignment `fct_interactions` was last attributed with. -#}
@@ -332,29 +404,54 @@ select identifier_type, identifier_value, contact_id from {{ resolution }}
     The contacts whose records may have changed contact since `kept` (an identifier -> contact
     assignment a model kept, see `nurture_remember_attribution`) was written, with whether the
     model's rows carry them (`held_before`): the contacts `kept` gave the identifiers whose contact in
-    `resolution` differs or that left it (blocked), and the contacts `resolution` now gives them.
+    `current` (`int_identity__identifiers`: every identifier, a blocked one without contact) differs
+    or that left it (blocked), and the contacts `current` now gives them.
     A record's identifiers share one contact, so a record that moved was held by one of the first,
     and now belongs to one of the second or to none; a record that did not move still belongs to
     its contact. A model reads the rows of those contacts (one narrow column to filter on) rather
     than looking the identifiers up among every observation. An identifier seen for the first time
     belongs to records loaded since, which the caller reads anyway.
 -#}
-{% macro nurture_moved_contacts(kept, resolution) -%}
+{% macro nurture_moved_contacts(kept, current) -%}
 with moved_identifiers as (
     select
         kept_assignment.contact_id as previous_contact_id,
         current_assignment.contact_id
     from {{ kept }} as kept_assignment
-    left join {{ resolution }} as current_assignment
+    left join {{ current }} as current_assignment
         on
             kept_assignment.identifier_type = current_assignment.identifier_type
             and kept_assignment.identifier_value = current_assignment.identifier_value
     where current_assignment.contact_id is distinct from kept_assignment.contact_id
 )
 select previous_contact_id as contact_id, true as held_before from moved_identifiers
+where previous_contact_id is not null
 union
 select contact_id, false as held_before from moved_identifiers
 where contact_id is not null
+{%- endmacro %}
+
+{#-
+    The records (record_source, record_id) of the identifiers that were blocked when `kept` was
+    written (kept without a contact) and have a contact in `current` now (a fan-out that fell, a
+    rule that changed): a record whose identifiers were all blocked belonged to no one and had no
+    row; it has one now, though nothing of it was loaded again. Usually none.
+-#}
+{% macro nurture_unblocked_records(kept, current, observations) -%}
+select distinct observations.record_source, observations.record_id
+from {{ observations }} as observations
+inner join (
+    select current_assignment.identifier_type, current_assignment.identifier_value
+    from {{ kept }} as kept_assignment
+    inner join {{ current }} as current_assignment
+        on
+            kept_assignment.identifier_type = current_assignment.identifier_type
+            and kept_assignment.identifier_value = current_assignment.identifier_value
+    where kept_assignment.contact_id is null and current_assignment.contact_id is not null
+) as unblocked
+    on
+        observations.identifier_type = unblocked.identifier_type
+        and observations.identifier_value = unblocked.identifier_value
 {%- endmacro %}
 
 

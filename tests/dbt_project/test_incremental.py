@@ -665,8 +665,8 @@ def test_a_split_moves_interactions_back_and_drops_unattributed_records(
     split = contacts()
     assert split["f1"] == bob and split["call1"] == split["c1"] == ann
     assert "f2" not in split  # its only identifier is blocked: no contact
-    kept = f"select count(*) from main.nurture_attributed where identifier_value = '{BOB_PHONE}'"
-    assert query(wh, kept) == [(0,)]  # the assignment it now follows has no blocked identifier
+    kept = f"select contact_id from main.nurture_attributed where identifier_value = '{BOB_PHONE}'"
+    assert query(wh, kept) == [(None,)]  # the assignment it now follows: the phone, blocked, has none
 
     assert run_dbt([*select, "--full-refresh"], tmp_path).success
     assert contacts() == split
@@ -845,3 +845,37 @@ def test_fan_out_is_recomputed_when_the_role_identifiers_change(raw_warehouse: P
     incremental = query(wh, counts), query(wh, blocks)
     assert run_dbt(["run", "--select", "+int_identity__resolution", "--full-refresh"], tmp_path).success
     assert (query(wh, counts), query(wh, blocks)) == incremental
+
+
+def test_a_record_of_an_identifier_blocked_no_more_is_attributed(raw_warehouse: Path, tmp_path: Path) -> None:
+    """A page view whose only identifier is a cookie blocked by the fan-out rules belongs to no one;
+    when the cookie is free again (a team mailbox becomes a role identifier), the incremental run
+    attributes the page view, as a full refresh does, though nothing about it was loaded again."""
+    wh = raw_warehouse
+    with duckdb.connect(str(wh)) as con:
+        insert_rows(
+            con,
+            "web_events",
+            [
+                page("w1", "2023-12-10T10:00:00Z", "laptop", "/pricing", email="dan@acme.com"),
+                page("w2", "2023-12-11T10:00:00Z", "laptop", "/pricing", email="squad@acme.com"),
+                page("w3", "2023-12-12T10:00:00Z", "laptop", "/demo"),  # the cookie alone
+            ],
+        )
+    build(tmp_path)
+    attributed = "select record_id, contact_id from intermediate.int_identity__record_contacts order by all"
+    assert "w3" not in {row[0] for row in query(wh, attributed)}
+    with duckdb.connect(str(wh)) as con:  # the team mailbox becomes a role identifier
+        con.execute("insert into seeds.identity_role_identifiers values ('email', 'squad@%', 'team mailbox')")
+    models = [*SELECT[: SELECT.index("--resource-type")], "--resource-type", "model"]
+    assert run_dbt(["build", *models], tmp_path).success  # the seeds as edited in the warehouse
+    tables = ["intermediate.int_identity__record_contacts", "marts.fct_interactions", "marts.dim_contacts"]
+    incremental = snapshot(wh, tables)
+    assert "w3" in {row[0] for row in query(wh, attributed)}
+    assert run_dbt(["build", *models, "--full-refresh"], tmp_path).success
+    full = snapshot(wh, tables)
+    for table in tables:
+        assert incremental[table] == full[table], (
+            f"{table}: only incremental {incremental[table] - full[table]}, "
+            f"only full refresh {full[table] - incremental[table]}"
+        )

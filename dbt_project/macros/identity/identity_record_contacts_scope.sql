@@ -3,7 +3,9 @@
     are those observed since the table's last run (`loaded_at` after its newest: new records, new
     versions of entity records), the records the table holds for the contacts whose identifiers
     changed contact or were blocked since the assignment it kept on its last run
-    (`nurture_moved_contacts`: every record that moved is among them), and the
+    (`nurture_moved_contacts`: every record that moved is among them; the assignment is that of
+    `int_identity__identifiers`, blocked identifiers included), the records of identifiers blocked
+    then and not now (`nurture_unblocked_records`: they had no row), and the
     entity records left with no observation (a new version without identifiers, see
     `identity_entity_models`). The pre-hook puts them in a temporary table and deletes their rows;
     the model writes them again (none for a record left with no unblocked identifier); the post-hook
@@ -51,12 +53,12 @@ create table if not exists {{ identity_record_contacts_written() }} (
     {{ return('loaded_at' in columns) }}
 {%- endmacro %}
 
-{% macro identity_record_contacts_scope_begin(resolution, observations) -%}
+{% macro identity_record_contacts_scope_begin(current, observations) -%}
     {%- set entity_sources = identity_entity_sources() -%}
     {%- if identity_record_contacts_scoped() %}
 drop table if exists nurture_scope__record_contacts;
 create temporary table nurture_scope__record_contacts as
-{{ identity_records_of_moved_contacts(identity_record_contacts_kept(), resolution) }}
+{{ identity_records_of_moved_contacts(identity_record_contacts_kept(), current, observations) }}
 union
 select observed.record_source, observed.record_id
 from {{ observations }} as observed
@@ -124,17 +126,20 @@ delete from {{ this }}
 
 {#-
     The records `this` holds for the contacts that `kept` gave to identifiers whose contact changed
-    (`nurture_moved_contacts`); every record it holds without a kept assignment (the first run after
-    an upgrade).
+    in `current` (`int_identity__identifiers`; `nurture_moved_contacts`), and the records of
+    identifiers blocked then and not now, which had no row (`nurture_unblocked_records`); every
+    record it holds without a kept assignment (the first run after an upgrade).
 -#}
-{% macro identity_records_of_moved_contacts(kept, resolution) -%}
+{% macro identity_records_of_moved_contacts(kept, current, observations) -%}
 select held.record_source, held.record_id
 from {{ this }} as held
     {%- if load_relation(kept) is not none %}
 where held.contact_id in (
-    select moved.contact_id from ({{ nurture_moved_contacts(kept, resolution) | indent(4) }}) as moved
+    select moved.contact_id from ({{ nurture_moved_contacts(kept, current) | indent(4) }}) as moved
     where moved.held_before
 )
+union
+{{ nurture_unblocked_records(kept, current, observations) }}
     {%- endif %}
 {%- endmacro %}
 
@@ -150,10 +155,10 @@ where held.contact_id in (
     {%- endif -%}
 {%- endmacro %}
 
-{% macro identity_record_contacts_scope_end(resolution) -%}
+{% macro identity_record_contacts_scope_end(current) -%}
     {%- if target.type != 'spark' -%}
 drop table if exists nurture_scope__record_contacts;
-{{ nurture_remember_attribution(resolution, identity_record_contacts_kept()) }}
+{{ nurture_remember_attribution(current, identity_record_contacts_kept()) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -7,8 +7,8 @@
 
     Incremental (see `macros/identity/identity_record_contacts_scope.sql`): a run writes again the
     records observed since its last run (new records, new versions of entity records) and the
-    records of identifiers whose contact changed (a merge, a split) or that were blocked; it keeps
-    the others. In a frequent run
+    records of identifiers whose contact changed (a merge, a split), that were blocked or that are
+    blocked no more; it keeps the others. In a frequent run
     (`test_scope: new_rows`) its row tests read the records the run wrote.
 -#}
 {{ config(
@@ -16,9 +16,10 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     meta={'test_scope': 'written_records'},
-    pre_hook="{{ identity_record_contacts_scope_begin(ref('int_identity__resolution'), ref('int_identity__observations')) }}",
-    post_hook="{{ identity_record_contacts_scope_end(ref('int_identity__resolution')) }}"
+    pre_hook="{{ identity_record_contacts_scope_begin(ref('int_identity__identifiers'), ref('int_identity__observations')) }}",
+    post_hook="{{ identity_record_contacts_scope_end(ref('int_identity__identifiers')) }}"
 ) }}
+-- depends_on: {{ ref('int_identity__identifiers') }}
 
 with
 

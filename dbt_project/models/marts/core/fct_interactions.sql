@@ -7,8 +7,8 @@
     a CRM record or an order replaces its row, or removes it when it is left with no identifier).
     Before that, the pre-hooks re-attribute the rows already there to their record's current
     contact (two contacts merged, a merge split), remove those identity resolution no longer
-    attributes, and remove the rows of entity records loaded again, so the table matches a full
-    rebuild.
+    attributes, and remove the rows of entity records loaded again; the run also adds the records
+    of identifiers blocked no more (they had no contact), so the table matches a full rebuild.
     The hooks log the contacts whose interactions a run changed, for the per-contact models
     (`macros/nurture_contact_incremental.sql`).
 -#}
@@ -21,15 +21,17 @@
     pre_hook=[
         "{{ nurture_log_interactions_before() }}",
         "{{ nurture_reattribute_interactions(ref('int_identity__record_contacts'),"
-        " ref('int_identity__resolution')) }}",
+        " ref('int_identity__identifiers'), ref('int_identity__observations')) }}",
         "{{ nurture_forget_reloaded_interactions(ref('int_contacts__touchpoints_classified')) }}",
     ],
     post_hook=[
         "{{ nurture_log_interactions_after() }}",
-        "{{ nurture_remember_attribution(ref('int_identity__resolution')) }}",
+        "{{ nurture_remember_attribution(ref('int_identity__identifiers')) }}",
+        "{{ nurture_forget_unblocked_records() }}",
     ]
 ) }}
--- depends_on: {{ ref('int_identity__resolution') }}
+-- depends_on: {{ ref('int_identity__identifiers') }}
+-- depends_on: {{ ref('int_identity__observations') }}
 {#- one watermark query: the touchpoints and their record contacts keep the same load times -#}
 {%- set loaded_since_last_run = nurture_loaded_since_last_run('loaded_at') %}
 
@@ -40,20 +42,22 @@ touchpoints as (
     select
         *,
         {{ nurture_surrogate_key(['record_source', 'record_id']) }} as interaction_key
-    from {{ ref('int_contacts__touchpoints_classified') }}
-    where {{ loaded_since_last_run }}
+    -- the alias names the rows for the condition on unblocked records (`false` on a full build)
+    from {{ ref('int_contacts__touchpoints_classified') }} as classified  -- noqa: AL05
+    where {{ loaded_since_last_run }} or {{ nurture_unblocked_condition('classified') }}
 
 ),
 
 -- The contacts of those records only: a record's row carries the load time of its staging row, the
 -- touchpoint's own, so the same condition keeps them without reading every record (rows written
--- before the column existed: all).
+-- before the column existed: all; and the records of identifiers blocked no more, loaded before).
 record_contacts as (
 
-    select * from {{ ref('int_identity__record_contacts') }}
+    select * from {{ ref('int_identity__record_contacts') }} as record_contacts  -- noqa: AL05
     where
         {{ loaded_since_last_run }}
         or loaded_at is null
+        or {{ nurture_unblocked_condition('record_contacts') }}
 
 ),
 
