@@ -321,39 +321,6 @@ insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, i
 select '{{ this.identifier }}', cast(null as varchar), current_timestamp, '{{ invocation_id }}'
 {%- endmacro %}
 
-{#-
-    Post-hook of a table rebuilt in full on every run (materialized `table`) that per-contact models
-    follow: log the contacts (`contact_column`) of the rows the rebuild added or removed, comparing
-    the new table with the one it replaced (dbt keeps it as the backup relation until the model's
-    transaction commits). Every contact when there was no table before or its columns changed.
--#}
-{% macro nurture_log_changed_rows(contact_column='contact_id') -%}
-    {{ return(adapter.dispatch('nurture_log_changed_rows', 'nurture')(contact_column)) }}
-{%- endmacro %}
-
-{% macro default__nurture_log_changed_rows(contact_column) -%}
-    {%- set backup = load_cached_relation(make_backup_relation(this.incorporate(type='table'), 'table')) -%}
-    {%- set comparable = backup is not none and (
-        adapter.get_columns_in_relation(this) | map(attribute='name') | list
-        == adapter.get_columns_in_relation(backup) | map(attribute='name') | list
-    ) -%}
-    {%- if not comparable -%}
-{{ nurture_log_rebuilt() }}
-    {%- else -%}
-insert into {{ nurture_contact_log() }} (source_model, contact_id, changed_at, invocation_id)
-select distinct '{{ this.identifier }}', changed.{{ contact_column }}, current_timestamp, '{{ invocation_id }}'
-from (
-    (select * from {{ this }} except select * from {{ backup }})
-    union all
-    (select * from {{ backup }} except select * from {{ this }})
-) as changed
-where changed.{{ contact_column }} is not null
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro spark__nurture_log_changed_rows(contact_column) -%}
-{%- endmacro %}
-
 {% macro spark__nurture_log_rebuilt() -%}
 {%- endmacro %}
 
