@@ -335,3 +335,27 @@ def test_size_checks_warn_on_a_jump_and_fail_on_an_emptied_audience(
     statuses = {r.node.name.split("_fct_")[0]: (str(r.status), r.failures) for r in result.result.results}
     assert statuses["audience_not_emptied"] == ("fail", 1)
     assert statuses["audience_size_jump"] == ("warn", 1)
+
+
+def test_not_null_columns_names_the_columns_and_counts_the_null_rows(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    # A copy of the warehouse where two member rows lost their contact and one its key.
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(scenario.warehouse.read_bytes())
+    members = "intermediate.int_audiences__members"
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"update {members} set resolved_contact_id = null"
+            f" where rowid in (select rowid from {members} order by rowid limit 2)"
+        )
+        last_row = f"(select max(rowid) from {members})"
+        con.execute(f"update {members} set member_key = null where rowid = {last_row}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NURTURE_WAREHOUSE", str(copy))
+        result = run_dbt(["test", "--select", "int_audiences__members,test_name:not_null_columns"], tmp_path)
+    [outcome] = [r for r in result.result.results if r.node.resource_type == "test"]
+    assert (str(outcome.status), outcome.failures) == ("fail", 3)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        rows = con.execute(outcome.node.compiled_code).fetchall()
+    assert sorted(rows) == [("member_key", 1), ("resolved_contact_id", 2)]

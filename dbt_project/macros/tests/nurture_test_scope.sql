@@ -48,7 +48,7 @@
     {%- set node = graph.nodes[node_id] -%}
     {#- only tests that read the model's rows one by one or by key; a test that compares the model
         with another table (the scores with the ledger) needs every row -#}
-    {%- set row_tests = ['unique', 'not_null', 'accepted_values', 'relationships', 'unique_combination_of_columns'] -%}
+    {%- set row_tests = ['unique', 'not_null', 'not_null_columns', 'accepted_values', 'relationships', 'unique_combination_of_columns'] -%}
     {%- if (model.get('test_metadata') or {}).get('name') not in row_tests -%}
         {{ return('') }}
     {%- endif -%}
