@@ -88,10 +88,10 @@ create table if not exists {{ nurture_contact_runs() }} (
     hooks share (each builds its own `model`), so that a decision its SQL and its hooks both ask
     (asked before either changes anything) is queried once. Kept per invocation id, should a
     process run dbt again with the same graph; `model` itself where the node is not in the graph
-    (when dbt parses).
+    (when dbt parses). `node_id`: another node's (a test keeps its model's answers there).
 -#}
-{% macro nurture_node_memo() -%}
-    {%- set node = (graph.get('nodes') or {}).get(model.unique_id) -%}
+{% macro nurture_node_memo(node_id=none) -%}
+    {%- set node = (graph.get('nodes') or {}).get(node_id or model.unique_id) -%}
     {%- if node is none -%}
         {{ return(model) }}
     {%- endif -%}

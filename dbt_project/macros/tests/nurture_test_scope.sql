@@ -52,6 +52,17 @@
     {%- if (model.get('test_metadata') or {}).get('name') not in row_tests -%}
         {{ return('') }}
     {%- endif -%}
+    {#- the same for every row test of the model: asked once per model and run (the model ran
+        before its tests, so the answer no longer changes) -#}
+    {%- set memo = nurture_node_memo(node_id) -%}
+    {%- if '_nurture_test_scope' not in memo -%}
+        {%- do memo.update({'_nurture_test_scope': _nurture_model_test_scope(node)}) -%}
+    {%- endif -%}
+    {{ return(memo['_nurture_test_scope']) }}
+{%- endmacro %}
+
+{% macro _nurture_model_test_scope(node) -%}
+    {%- set node_id = node.unique_id -%}
     {%- set declared = (node.config.get('meta') or {}).get('test_scope') -%}
     {%- if declared == 'new_rows' -%}
         {{ return(nurture_new_rows_scope(node)) }}
