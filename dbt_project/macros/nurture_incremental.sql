@@ -314,13 +314,7 @@ drop table nurture_reloaded_interactions
         {%- if load_relation(kept) is not none -%}
             {%- set counted -%}
                 select count(*) from (
-                    select 1
-                    from {{ kept }} as kept_assignment
-                    inner join {{ ref('int_identity__identifiers') }} as current_assignment
-                        on
-                            kept_assignment.identifier_type = current_assignment.identifier_type
-                            and kept_assignment.identifier_value = current_assignment.identifier_value
-                    where kept_assignment.contact_id is null and current_assignment.contact_id is not null
+                    {{ nurture_unblocked_identifiers(kept, ref('int_identity__identifiers')) }}
                     limit 1
                 ) as unblocked
             {%- endset -%}
@@ -441,17 +435,25 @@ where contact_id is not null
 select distinct observations.record_source, observations.record_id
 from {{ observations }} as observations
 inner join (
-    select current_assignment.identifier_type, current_assignment.identifier_value
-    from {{ kept }} as kept_assignment
-    inner join {{ current }} as current_assignment
-        on
-            kept_assignment.identifier_type = current_assignment.identifier_type
-            and kept_assignment.identifier_value = current_assignment.identifier_value
-    where kept_assignment.contact_id is null and current_assignment.contact_id is not null
+    {{ nurture_unblocked_identifiers(kept, current) | indent(4) }}
 ) as unblocked
     on
         observations.identifier_type = unblocked.identifier_type
         and observations.identifier_value = unblocked.identifier_value
+{%- endmacro %}
+
+{#-
+    The identifiers (identifier_type, identifier_value) that `kept` kept without a contact (blocked)
+    and that have a contact in `current` now.
+-#}
+{% macro nurture_unblocked_identifiers(kept, current) -%}
+select current_assignment.identifier_type, current_assignment.identifier_value
+from {{ kept }} as kept_assignment
+inner join {{ current }} as current_assignment
+    on
+        kept_assignment.identifier_type = current_assignment.identifier_type
+        and kept_assignment.identifier_value = current_assignment.identifier_value
+where kept_assignment.contact_id is null and current_assignment.contact_id is not null
 {%- endmacro %}
 
 

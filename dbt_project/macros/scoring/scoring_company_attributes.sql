@@ -10,11 +10,7 @@ select attribute from {{ ref('scoring_negative_rules') }}
 where rule_type = 'profile'
 {%- endmacro %}
 
-{#-
-    The company attributes of the contacts of `contacts` (with contact_id, company_id) from
-    `companies` (dim_companies' columns): rows of contact_id, attribute_name, attribute_value, one
-    per attribute (booleans as 'true' / 'false'), for the contacts with a company.
--#}
+{#- The company columns the profile rules may name, and the boolean ones. -#}
 {%- macro scoring_company_columns() -%}
     {{ return(['industry', 'employees', 'annual_revenue', 'expatriates', 'year_established']) }}
 {%- endmacro -%}
@@ -23,6 +19,11 @@ where rule_type = 'profile'
     {{ return(['has_foreign_subsidiaries']) }}
 {%- endmacro -%}
 
+{#-
+    The company attributes of the contacts of `contacts` (with contact_id, company_id) from
+    `companies` (dim_companies' columns): rows of contact_id, attribute_name, attribute_value, one
+    per attribute (booleans as 'true' / 'false'), for the contacts with a company.
+-#}
 {% macro scoring_company_values(contacts, companies) -%}
 {%- set string = dbt.type_string() -%}
 {%- set company_columns = scoring_company_columns() -%}
