@@ -1,14 +1,24 @@
-"""The project's dbt CLI resource skips what dagster-dbt does before each dbt command and the
-project does not use: a ``dbt --version`` process and a dbt adapter."""
+"""The Dagster dbt step: its CLI resource skips what dagster-dbt does before each dbt command and
+the project does not use (a ``dbt --version`` process, a dbt adapter), and it keeps the target
+folders of the last runs only."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 
+import pytest
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from orchestration.defs.dbt import PROJECT_DIR, DbtCli, dbt_executable
+from orchestration.defs.dbt import (
+    DBT_OP,
+    PROJECT_DIR,
+    DbtCli,
+    dbt_executable,
+    keep_run_targets,
+    prune_run_targets,
+)
 
 
 def test_the_overridden_members_still_exist_in_dagster_dbt():
@@ -54,3 +64,34 @@ def test_the_definitions_run_dbt_through_it(data_dir):
 
     resources = build_definitions().resources
     assert isinstance(resources["dbt"], DbtCli)
+
+
+def test_only_the_newest_run_target_folders_are_kept(tmp_path):
+    runs = []
+    for age in range(5):  # run 0 is the newest
+        folder = tmp_path / f"{DBT_OP}-run{age}-abcdef0"
+        (folder / "compiled").mkdir(parents=True)
+        (folder / "dbt.log").write_text("log")
+        os.utime(folder, (1_000_000 - age * 60, 1_000_000 - age * 60))
+        runs.append(folder)
+    other = tmp_path / "compiled"  # the folders `dbt` itself writes are not a run's
+    other.mkdir()
+    (tmp_path / "manifest.json").write_text("{}")
+
+    removed = prune_run_targets(tmp_path, keep=2)
+
+    assert sorted(removed) == sorted(runs[2:])
+    assert [f.exists() for f in runs] == [True, True, False, False, False]
+    assert other.exists() and (tmp_path / "manifest.json").exists()
+    assert prune_run_targets(tmp_path, keep=2) == []
+
+
+def test_how_many_runs_to_keep_is_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("NURTURE_DBT_KEEP_RUNS", raising=False)
+    assert keep_run_targets() == 20
+    monkeypatch.setenv("NURTURE_DBT_KEEP_RUNS", "3")
+    assert keep_run_targets() == 3
+    for wrong in ("0", "three"):
+        monkeypatch.setenv("NURTURE_DBT_KEEP_RUNS", wrong)
+        with pytest.raises(ValueError, match="NURTURE_DBT_KEEP_RUNS"):
+            keep_run_targets()

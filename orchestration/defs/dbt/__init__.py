@@ -68,6 +68,35 @@ def ensure_manifest(project: DbtProject) -> Path:
     return manifest
 
 
+def keep_run_targets() -> int:
+    """How many Dagster runs' dbt target folders to keep (``NURTURE_DBT_KEEP_RUNS``, default 20)."""
+    raw = os.environ.get("NURTURE_DBT_KEEP_RUNS", "20")
+    try:
+        keep = int(raw)
+    except ValueError:
+        raise ValueError(f"NURTURE_DBT_KEEP_RUNS={raw!r}: expected a whole number of runs") from None
+    if keep < 1:
+        raise ValueError(f"NURTURE_DBT_KEEP_RUNS={raw!r}: keep at least the run that just ended (1)")
+    return keep
+
+
+def prune_run_targets(target_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest dbt target folders of Dagster runs in ``target_dir``.
+
+    dagster-dbt gives every dbt command of a run its own folder (``<op>-<run id>-<id>``: compiled
+    SQL, the debug log, the manifest; about 30 MB at 10M events) and never removes it: a frequent
+    schedule would fill the disk (every 15 minutes, up to 3 GB a day). Returns the folders removed.
+    """
+    runs = sorted(
+        (path for path in target_dir.glob(f"{DBT_OP}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return runs[keep:]
+
+
 class DbtCli(DbtCliResource):
     """dagster-dbt's dbt CLI resource, without two things it does before every dbt command that this
     project does not need (together about 2.3 s of every scheduled run; a frequent run's dbt step at
@@ -150,9 +179,15 @@ def build_defs() -> Definitions:
             # A partial run (the frequent job) runs the tests whose models it all builds: a test
             # that also reads a model left to the daily run (score history) runs with that one.
             args += ["--indirect-selection", "cautious"]
+        keep = keep_run_targets()  # a wrong value fails before dbt runs
         with with_test_scope(config.test_scope):  # read when the dbt process starts
             invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        try:
+            yield from invocation.stream()
+        finally:
+            removed = prune_run_targets(invocation.target_path.parent, keep)
+            if removed:
+                context.log.info(f"removed the dbt target folders of {len(removed)} older runs (kept {keep})")
 
     return Definitions(
         assets=[dbt_models],
