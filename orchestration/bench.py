@@ -247,6 +247,76 @@ def slowest_models(run_results: Path, n: int = 8) -> list[tuple[str, float]]:
     return sorted(timed, key=lambda t: -t[1])[:n]
 
 
+@dataclass
+class CriticalPath:
+    """The chain of models and tests a dbt run waited on, from its last node back to its first."""
+
+    span: float  # seconds from the first node's start to the last node's end
+    nodes: list[tuple[str, float]]  # (name, seconds) in run order
+
+    @property
+    def seconds(self) -> float:
+        """The seconds the chain's nodes ran, one after another."""
+        return sum(seconds for _, seconds in self.nodes)
+
+
+def critical_path(run_results: Path, manifest: Path, slack: float = 0.05) -> CriticalPath | None:
+    """What a dbt build waited on: from the node that ended last, each step goes back to what it
+    waited for, the node it depends on that ended last before it started (in ``dbt build`` a model
+    also waits for the tests of the models it reads). A long chain against the span means the run
+    is bound by the order of its models, not by how many run at once; more threads cannot help."""
+    if not (run_results.is_file() and manifest.is_file()):
+        return None
+    nodes = json.loads(manifest.read_text()).get("nodes", {})
+    times: dict[str, tuple[float, float]] = {}
+    for result in json.loads(run_results.read_text()).get("results", []):
+        stamps = [
+            (datetime.fromisoformat(t["started_at"]), datetime.fromisoformat(t["completed_at"]))
+            for t in result.get("timing") or []
+            if t.get("started_at") and t.get("completed_at")
+        ]
+        if stamps:
+            times[result["unique_id"]] = (
+                min(a for a, _ in stamps).timestamp(),
+                max(b for _, b in stamps).timestamp(),
+            )
+    if not times:
+        return None
+    parents = {uid: set(nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])) for uid in times}
+    tests_of: dict[str, set[str]] = {}
+    for uid in times:
+        if uid.startswith("test."):
+            for parent in parents[uid]:
+                tests_of.setdefault(parent, set()).add(uid)
+
+    def waited_for(uid: str) -> str | None:
+        start = times[uid][0]
+        candidates = {p for p in parents[uid] if p in times}
+        if not uid.startswith("test."):
+            candidates |= {t for p in parents[uid] for t in tests_of.get(p, ()) if uid not in parents[t]}
+        ended = [c for c in candidates if times[c][1] <= start + slack]
+        return max(ended, key=lambda c: times[c][1]) if ended else None
+
+    chain = [max(times, key=lambda uid: times[uid][1])]
+    while (before := waited_for(chain[-1])) is not None and before not in chain:
+        chain.append(before)
+    chain.reverse()
+    first_start = min(start for start, _ in times.values())
+    return CriticalPath(
+        span=times[chain[-1]][1] - first_start,
+        nodes=[(uid.split(".")[2], times[uid][1] - times[uid][0]) for uid in chain],
+    )
+
+
+def render_critical_path(label: str, path: CriticalPath, n: int = 8) -> list[str]:
+    lines = [
+        f"critical path of the {label}: {len(path.nodes)} models and tests one after another, "
+        f"{path.seconds:.1f} s of the {path.span:.1f} s its nodes ran; the longest on it (seconds):"
+    ]
+    lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in sorted(path.nodes, key=lambda t: -t[1])[:n]]
+    return lines
+
+
 INCREMENT_ROWS = (
     ("load", "load", "load_inc"),
     ("frequent", "build", "build_frequent"),
@@ -259,6 +329,7 @@ def render_increment(
     fraction: float,
     slowest: list[tuple[str, float]],
     slowest_frequent: list[tuple[str, float]] | None = None,
+    frequent_path: CriticalPath | None = None,
 ) -> str:
     """Full against incremental seconds for the load and the builds, and their ratio: ``frequent``
     is the frequent run's selection, ``whole`` every model built incrementally."""
@@ -283,6 +354,8 @@ def render_increment(
     if slowest_frequent:
         lines.append("slowest models of the frequent run (seconds):")
         lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in slowest_frequent]
+    if frequent_path:
+        lines += render_critical_path("frequent run", frequent_path)
     if slowest:
         lines.append("slowest models of the whole incremental build (seconds):")
         lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in slowest]
@@ -409,13 +482,16 @@ def run_size(
             del os.environ["DBT_INDIRECT_SELECTION"]
         done(t.stage("build_frequent", inc_summary.total_rows))
         slowest_frequent = slowest_models(run_results) if run_results else []
+        frequent_path = (
+            critical_path(run_results, run_results.parent / "manifest.json") if run_results else None
+        )
         os.replace(before_build, warehouse)
         with Timed() as t:
             _check_build(build())  # incremental: only what the new files brought
             _release_duckdb()
         done(t.stage("build_inc", inc_summary.total_rows))
         slowest = slowest_models(run_results) if run_results else []
-        echo(render_increment(run, incremental, slowest, slowest_frequent))
+        echo(render_increment(run, incremental, slowest, slowest_frequent, frequent_path))
     return run
 
 

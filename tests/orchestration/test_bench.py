@@ -60,8 +60,60 @@ def test_slowest_models_read_from_run_results(tmp_path):
     assert slowest_models(path, n=2) == [("stg_b", 3.0), ("fct_a", 1.5)]
 
 
+def test_the_critical_path_follows_what_each_node_waited_for(tmp_path):
+    from orchestration.bench import CriticalPath, critical_path, render_critical_path
+
+    def node(uid, parents=()):
+        return {"unique_id": uid, "depends_on": {"nodes": list(parents)}}
+
+    def result(uid, start, end):
+        stamp = "2026-12-04T10:00:{:06.3f}Z"
+        return {
+            "unique_id": uid,
+            "timing": [
+                {"name": "compile", "started_at": stamp.format(start), "completed_at": stamp.format(start)},
+                {"name": "execute", "started_at": stamp.format(start), "completed_at": stamp.format(end)},
+            ],
+        }
+
+    # stg -> int -> fct; the test of int gates fct; wide runs beside them and ends first; the
+    # relationships test reads both int and fct, so fct does not wait for it
+    manifest = {
+        "nodes": {
+            "model.p.stg": node("model.p.stg"),
+            "model.p.int": node("model.p.int", ["model.p.stg"]),
+            "test.p.unique_int": node("test.p.unique_int", ["model.p.int"]),
+            "test.p.relationships_fct": node("test.p.relationships_fct", ["model.p.fct", "model.p.int"]),
+            "model.p.fct": node("model.p.fct", ["model.p.int"]),
+            "model.p.wide": node("model.p.wide", ["model.p.stg"]),
+        }
+    }
+    results = [
+        result("model.p.stg", 0.0, 1.0),
+        result("model.p.wide", 1.0, 9.0),
+        result("model.p.int", 1.0, 3.0),
+        result("test.p.unique_int", 3.0, 4.0),
+        result("model.p.fct", 4.0, 10.0),
+        result("test.p.relationships_fct", 10.0, 10.5),
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+
+    path = critical_path(tmp_path / "run_results.json", tmp_path / "manifest.json")
+
+    assert path == CriticalPath(
+        span=10.5,
+        nodes=[("stg", 1.0), ("int", 2.0), ("unique_int", 1.0), ("fct", 6.0), ("relationships_fct", 0.5)],
+    )
+    assert path.seconds == 10.5
+    lines = render_critical_path("frequent run", path, n=2)
+    assert lines[0].startswith("critical path of the frequent run: 5 models and tests one after another")
+    assert [line.split()[0] for line in lines[1:]] == ["fct", "int"]
+    assert critical_path(tmp_path / "missing.json", tmp_path / "manifest.json") is None
+
+
 def test_the_incremental_report_gives_the_ratio_of_each_stage():
-    from orchestration.bench import Run, Stage, render_increment
+    from orchestration.bench import CriticalPath, Run, Stage, render_increment
 
     run = Run(
         1000,
@@ -73,7 +125,8 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
             Stage("build_inc", 10, 4.0, 1),
         ],
     )
-    text = render_increment(run, 0.01, [("fct_interactions", 1.2)], [("fct_lead_scores", 0.7)])
+    path = CriticalPath(span=2.0, nodes=[("stg_web__events", 0.5), ("fct_interactions", 1.2)])
+    text = render_increment(run, 0.01, [("fct_interactions", 1.2)], [("fct_lead_scores", 0.7)], path)
     lines = text.splitlines()
     load_line = next(line for line in lines if line.startswith("load"))
     frequent_line = next(line for line in lines if line.startswith("frequent"))
@@ -83,6 +136,9 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
     assert "1.00% more events after 1,000" in text
     assert lines.index("slowest models of the frequent run (seconds):") < lines.index(
         "slowest models of the whole incremental build (seconds):"
+    )
+    assert (
+        "critical path of the frequent run: 2 models and tests one after another, 1.7 s of the 2.0 s" in text
     )
     assert "CPU" not in text  # no CPU seconds measured: no CPU line
 
