@@ -30,21 +30,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from sources import settings
+
 MIN_BYTES = int(os.environ.get("NURTURE_LOAD_PARALLEL_MIN_BYTES", str(32 * 1024 * 1024)))
 
 
 def workers() -> int:
     """Worker processes for validation: ``NURTURE_LOAD_WORKERS`` (0 or 1: none), default the cores."""
-    value = os.environ.get("NURTURE_LOAD_WORKERS", "").strip()
-    if not value:
-        return os.cpu_count() or 1
-    try:
-        n = int(value)
-    except ValueError:
-        raise ValueError(f"NURTURE_LOAD_WORKERS={value!r}: expected a whole number of processes") from None
-    if n < 0:
-        raise ValueError(f"NURTURE_LOAD_WORKERS={value!r}: expected 0 or more")
-    return n
+    return settings.env_count("NURTURE_LOAD_WORKERS", os.cpu_count() or 1, minimum=0, unit="processes")
 
 
 def _init_worker() -> None:

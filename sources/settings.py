@@ -50,6 +50,21 @@ def destination() -> str:
     return value
 
 
+def env_count(name: str, default: int, *, minimum: int, unit: str) -> int:
+    """A whole number of ``unit`` from the environment variable ``name`` (``default`` when unset or
+    empty), at least ``minimum``; anything else is an error naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number of {unit}") from None
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r}: expected {minimum} or more {unit}")
+    return value
+
+
 def event_format() -> str:
     """``NURTURE_EVENT_FORMAT``: how the demo generator writes its JSON-lines event tables, ``jsonl`` (the
     default) or ``parquet`` (flat, typed Parquet files)."""

@@ -70,14 +70,7 @@ def ensure_manifest(project: DbtProject) -> Path:
 
 def keep_run_targets() -> int:
     """How many Dagster runs' dbt target folders to keep (``NURTURE_DBT_KEEP_RUNS``, default 20)."""
-    raw = os.environ.get("NURTURE_DBT_KEEP_RUNS", "20")
-    try:
-        keep = int(raw)
-    except ValueError:
-        raise ValueError(f"NURTURE_DBT_KEEP_RUNS={raw!r}: expected a whole number of runs") from None
-    if keep < 1:
-        raise ValueError(f"NURTURE_DBT_KEEP_RUNS={raw!r}: keep at least the run that just ended (1)")
-    return keep
+    return settings.env_count("NURTURE_DBT_KEEP_RUNS", 20, minimum=1, unit="runs")
 
 
 def prune_run_targets(target_dir: Path, keep: int) -> list[Path]:
