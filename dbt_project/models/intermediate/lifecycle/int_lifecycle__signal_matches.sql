@@ -5,7 +5,7 @@
     contact nor on the as-of date: `int_lifecycle__signals` adds those.
 
     Incremental on DuckDB: a run matches the interactions loaded since the last one (a new version
-    of a record is matched again, its old signals forgotten); when the rules change
+    of a record is matched again, its old signals forgotten by the pre-hook); when the rules change
     (`rules_fingerprint`), every interaction is matched again. Rows of interactions that left
     `fct_interactions` stay here and are dropped by the join in `int_lifecycle__signals`. A table
     rebuilt in full on Spark.
@@ -14,10 +14,11 @@
     'channel', 'interaction_type', 'source_type', 'content_theme', 'min_value', 'max_value', 'signal'
 ] -%}
 {%- set fingerprint = nurture_rules_fingerprint(ref('lifecycle_signals'), rule_columns) -%}
+{#- The pre-hook deletes every row of the interactions this run matches, so the run appends: a
+    delete by key would scan the table again and find nothing left to delete. -#}
 {{ config(
     materialized=nurture_incremental_materialization('table'),
-    incremental_strategy=nurture_upsert_strategy(),
-    unique_key=['interaction_id', 'signal'],
+    incremental_strategy='append',
     meta={'test_scope': 'new_rows'},
     pre_hook="{{ nurture_forget_reread(ref('fct_interactions'), 'interaction_id', nurture_rules_fingerprint(ref('lifecycle_signals'), ['channel', 'interaction_type', 'source_type', 'content_theme', 'min_value', 'max_value', 'signal'])) }}"
 ) }}
