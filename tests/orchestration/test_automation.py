@@ -26,6 +26,7 @@ from orchestration.defs.automation import (
     load_automation,
 )
 from orchestration.defs.automation.landing import cursor_of, new_files, parse_cursor, run_key
+from orchestration.defs.dbt import REFRESH_TAG
 
 WEB = AssetKey(["web", "web_events"])
 
@@ -209,6 +210,30 @@ def test_current_models_reading_daily_ones_stay_in_the_frequent_run_with_what_th
     assert left_to_daily(children, tags, []) == set()
 
 
+def test_audiences_refreshed_daily_or_weekly_are_left_to_the_daily_run():
+    children = {
+        "scores": ["hot_leads", "buyers"],
+        "hot_leads": ["members"],
+        "buyers": ["members"],
+        "lookalikes": ["members"],
+        "members": ["policy"],
+        "policy": [],
+    }
+    tags = {node: [] for node in children} | {"members": ["current"]}
+    refresh = {"hot_leads": "hourly", "buyers": "daily", "lookalikes": "weekly"}
+    left = left_to_daily(children, tags, ["daily"], ["current"], refresh, ["daily", "weekly"])
+    assert left == {"buyers", "lookalikes"}  # the members read them as the daily run left them
+    # without the current tag, the members and what they feed wait for the daily run too
+    untagged = {node: [] for node in children}
+    assert left_to_daily(children, untagged, [], [], refresh, ["daily", "weekly"]) == {
+        "buyers",
+        "lookalikes",
+        "members",
+        "policy",
+    }
+    assert left_to_daily(children, tags, ["daily"], ["current"], refresh) == set()
+
+
 def test_the_frequent_run_leaves_histories_to_the_daily_run_but_refreshes_current_state(data_dir):
     from orchestration.definitions import build_definitions
 
@@ -234,13 +259,18 @@ def test_the_frequent_run_leaves_histories_to_the_daily_run_but_refreshes_curren
         "dim_contact_stages",
         "dim_customer_value",
         "dim_contacts",
-        "aud_hot_leads",
-        "aud_high_potential_prospects",
-        "aud_value_tiers",
+        "aud_hot_leads",  # refresh: hourly
+        "aud_anonymous_abandoners",
         "activation_policy",
     ]
     for name in current:
         assert mart(name) in keys, name
+    # audiences refreshed daily or weekly wait for the daily run; every audience's members do not
+    for name, refresh in [("aud_high_potential_prospects", "daily"), ("aud_value_tiers", "weekly")]:
+        assert defs.resolve_asset_graph().get(mart(name)).tags.get(REFRESH_TAG) == refresh
+        assert mart(name) in daily and mart(name) not in keys, name
+    assert AssetKey(["intermediate", "int_audiences__members"]) in keys
+    assert mart("fct_audience_membership_changes") in keys
     assert AssetKey(["intermediate", "int_lifecycle__stage_evaluations"]) in keys
     syncs = {k for k in daily if k.path[0] == "reverse_etl"}
     assert syncs and syncs <= keys  # every audience sync runs after a frequent build

@@ -40,6 +40,7 @@ from orchestration.defs.automation.landing import (
     run_key,
     scan_landing,
 )
+from orchestration.defs.dbt import REFRESH_TAG
 from sources import settings
 from sources.catalog import catalog
 
@@ -60,6 +61,7 @@ class Automation:
     frequent_cron: str
     daily_tags: tuple[str, ...]
     current_tags: tuple[str, ...]
+    daily_refresh: tuple[str, ...]
     daily_cron: str
     as_of_offset_days: int
     sensor_interval: int
@@ -89,6 +91,7 @@ def load_automation(path: Path = AUTOMATION_FILE) -> Automation:
         frequent_cron=need("frequent", "cron"),
         daily_tags=tuple((doc.get("frequent") or {}).get("daily_tags") or ()),
         current_tags=tuple((doc.get("frequent") or {}).get("current_tags") or ()),
+        daily_refresh=tuple((doc.get("frequent") or {}).get("daily_refresh") or ()),
         daily_cron=need("daily", "cron"),
         as_of_offset_days=int((doc.get("daily") or {}).get("as_of_offset_days", 0)),
         sensor_interval=int((doc.get("landing_sensor") or {}).get("minimum_interval_seconds", 60)),
@@ -124,31 +127,40 @@ def left_to_daily(
     tags: Mapping[K, Iterable[str]],
     daily_tags: Iterable[str],
     current_tags: Iterable[str] = (),
+    refresh: Mapping[K, str | None] | None = None,
+    daily_refresh: Iterable[str] = (),
 ) -> set[K]:
     """The nodes the frequent run leaves to the daily run: those tagged with one of ``daily_tags``
-    and everything they feed, except the nodes tagged with one of ``current_tags`` (current state,
-    e.g. today's scores, that reads the daily models as the last daily run left them) and what only
-    they feed. A pure function of the graph (node -> children, node -> tags): the Dagster jobs and
-    the benchmark's dbt selection both use it."""
-    daily, current = set(daily_tags), set(current_tags)
+    or whose ``refresh`` (an audience's cadence) is one of ``daily_refresh``, and everything they
+    feed, except the nodes tagged with one of ``current_tags`` (current state, e.g. today's scores
+    or every audience's members, that reads the daily models as the last daily run left them) and
+    what only they feed. A pure function of the graph (node -> children, node -> tags, node ->
+    refresh): the Dagster jobs and the benchmark's dbt selection both use it."""
+    daily, current, slow = set(daily_tags), set(current_tags), set(daily_refresh)
+    refresh = refresh or {}
 
     def tagged(node: K, wanted: set[str]) -> bool:
         return bool(wanted & set(tags.get(node) or ()))
 
+    def is_daily(node: K) -> bool:
+        return tagged(node, daily) or refresh.get(node) in slow
+
     seen: set[K] = set()
-    stack = [node for node in tags if tagged(node, daily)]
+    stack = [node for node in set(tags) | set(refresh) if is_daily(node)]
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
         stack.extend(
-            child for child in children.get(node) or () if tagged(child, daily) or not tagged(child, current)
+            child for child in children.get(node) or () if is_daily(child) or not tagged(child, current)
         )
     return seen
 
 
-def daily_keys(graph, daily_tags: Iterable[str], current_tags: Iterable[str] = ()) -> set[AssetKey]:
+def daily_keys(
+    graph, daily_tags: Iterable[str], current_tags: Iterable[str] = (), daily_refresh: Iterable[str] = ()
+) -> set[AssetKey]:
     """The asset keys :func:`left_to_daily` leaves out of the frequent run."""
     keys = list(graph.get_all_asset_keys())
     return left_to_daily(
@@ -156,15 +168,21 @@ def daily_keys(graph, daily_tags: Iterable[str], current_tags: Iterable[str] = (
         {k: graph.get(k).tags or {} for k in keys},
         daily_tags,
         current_tags,
+        {k: (graph.get(k).tags or {}).get(REFRESH_TAG) for k in keys},
+        daily_refresh,
     )
 
 
 def downstream_keys(
-    graph, start: Iterable[AssetKey], daily_tags: Iterable[str], current_tags: Iterable[str] = ()
+    graph,
+    start: Iterable[AssetKey],
+    daily_tags: Iterable[str],
+    current_tags: Iterable[str] = (),
+    daily_refresh: Iterable[str] = (),
 ) -> list[AssetKey]:
     """Materializable assets at or downstream of ``start``, minus those left to the daily run."""
     reachable = closure(graph, start)
-    daily = daily_keys(graph, daily_tags, current_tags)
+    daily = daily_keys(graph, daily_tags, current_tags, daily_refresh)
     return sorted((k for k in reachable - daily if graph.get(k).is_materializable), key=lambda k: k.path)
 
 
@@ -206,11 +224,12 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         FREQUENT_JOB,
         selection=(
             AssetSelection.assets(*all_raw).downstream()
-            - AssetSelection.assets(*daily_keys(graph, cfg.daily_tags, cfg.current_tags))
+            - AssetSelection.assets(*daily_keys(graph, cfg.daily_tags, cfg.current_tags, cfg.daily_refresh))
         ).materializable(),
         description=(
-            "New landing files loaded, the models they feed rebuilt; daily-tagged models (histories, tiers)"
-            " and what they feed are left to the daily run, except current-state models tagged current."
+            "New landing files loaded, the models they feed rebuilt; daily-tagged models (histories, tiers),"
+            " audiences refreshed daily or weekly, and what they feed are left to the daily run, except"
+            " current-state models tagged current."
         ),
         tags=cfg.run_tags,
         # its event models' row tests read the rows it loads; the daily run tests every row
@@ -284,7 +303,9 @@ def build_defs(graph, dbt_op: str, path: Path = AUTOMATION_FILE) -> Definitions:
         start = [k for s in sources for k in raw[s]]
         return RunRequest(
             run_key=run_key(listing, fresh),
-            asset_selection=downstream_keys(graph, start, cfg.daily_tags, cfg.current_tags),
+            asset_selection=downstream_keys(
+                graph, start, cfg.daily_tags, cfg.current_tags, cfg.daily_refresh
+            ),
             tags={"nurture/trigger": "landing", "nurture/new_files": str(len(fresh)), **cfg.run_tags},
         )
 

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,10 @@ from sources import settings
 PROJECT_DIR = settings.DBT_PROJECT_DIR
 DBT_OP = "dbt_models"
 WATCHED = ("models", "macros", "seeds", "snapshots", "tests", "dbt_project.yml", "profiles.yml")
+# The asset tag holding a model's `refresh` (its config meta: how often an audience is rebuilt),
+# which the frequent job reads (automation.yml: `daily_refresh`).
+REFRESH_TAG = "nurture/refresh"
+_TAG_VALUE = re.compile(r"[A-Za-z0-9_.-]{1,63}")
 
 
 def dbt_executable() -> str:
@@ -129,7 +134,10 @@ class DbtBuildConfig(Config):
 
 
 class ModelTranslator(DagsterDbtTranslator):
-    """Groups follow the folders: staging, intermediate, marts (and seeds)."""
+    """Groups follow the folders: staging, intermediate, marts (and seeds). A model whose config meta
+    has a `refresh` (an audience's cadence: hourly, daily, weekly) carries it as the asset tag
+    ``nurture/refresh``; one Dagster cannot hold as a tag value (spaces, over 63 characters) is left
+    out, and the model is then rebuilt by every frequent run."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -145,6 +153,9 @@ class ModelTranslator(DagsterDbtTranslator):
             group = fqn[1]
         else:
             group = spec.group_name
+        refresh = (node.get("config", {}).get("meta") or {}).get("refresh")
+        if isinstance(refresh, str) and _TAG_VALUE.fullmatch(refresh):
+            spec = spec.merge_attributes(tags={REFRESH_TAG: refresh})
         return spec.replace_attributes(group_name=group)
 
 
