@@ -337,6 +337,28 @@ def test_size_checks_warn_on_a_jump_and_fail_on_an_emptied_audience(
     assert statuses["audience_size_jump"] == ("warn", 1)
 
 
+def test_an_audience_not_built_yet_is_left_out_of_the_members(scenario: Scenario, tmp_path: Path) -> None:
+    """A frequent run leaves the audiences refreshed daily or weekly to the daily run: one added
+    since has no table yet, and the members of the others are still built."""
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(scenario.warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table marts.aud_anonymous_abandoners")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NURTURE_WAREHOUSE", str(copy))
+        result = run_dbt(
+            ["build", "--select", "int_audiences__members", "--vars", json.dumps({"as_of": DAY_2})], tmp_path
+        )
+    assert result.success, failures(result)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        audiences = {
+            a for (a,) in con.execute("select audience from intermediate.int_audiences__members").fetchall()
+        }
+    assert "identified_abandoners" in audiences and "anonymous_abandoners" not in audiences
+    log = (tmp_path / "dbt_logs" / "dbt.log").read_text()
+    assert "audience anonymous_abandoners: its table" in log and "is not built yet" in log
+
+
 def test_not_null_columns_names_the_columns_and_counts_the_null_rows(
     scenario: Scenario, tmp_path: Path
 ) -> None:

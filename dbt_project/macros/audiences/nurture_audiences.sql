@@ -120,10 +120,23 @@
 
 {#-
     The union of every audience: one row per (audience, contact_id) with the audience's priority,
-    whether it excludes buyers, and the member's attributes as JSON.
+    whether it excludes buyers, and the member's attributes as JSON. An audience whose table does
+    not exist yet is left out with a warning in the log: one added since the last daily run, which
+    builds the audiences refreshed daily or weekly (a frequent run leaves them), joins then.
 -#}
 {% macro nurture_audience_members_union() -%}
-    {%- set nodes = nurture.nurture_audience_nodes() -%}
+    {%- set nodes = [] -%}
+    {%- for node in nurture.nurture_audience_nodes() -%}
+        {%- if load_relation(ref(node.name)) is none -%}
+            {%- do exceptions.warn(
+                "audience " ~ nurture.nurture_audience_name(node) ~ ": its table " ~ ref(node.name)
+                ~ " is not built yet, its members are left out of this run (the daily run builds"
+                ~ " audiences refreshed daily or weekly)"
+            ) -%}
+        {%- else -%}
+            {%- do nodes.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set string = dbt.type_string() -%}
     {%- if nodes | length == 0 %}
     select
