@@ -220,7 +220,7 @@ def test_audiences_refreshed_daily_or_weekly_are_left_to_the_daily_run():
         "policy": [],
     }
     tags = {node: [] for node in children} | {"members": ["current"]}
-    refresh = {"hot_leads": "hourly", "buyers": "daily", "lookalikes": "weekly"}
+    refresh = {"hot_leads": "hourly", "buyers": "daily", "lookalikes": "Weekly"}  # in any case
     left = left_to_daily(children, tags, ["daily"], ["current"], refresh, ["daily", "weekly"])
     assert left == {"buyers", "lookalikes"}  # the members read them as the daily run left them
     # without the current tag, the members and what they feed wait for the daily run too

@@ -136,14 +136,15 @@ def left_to_daily(
     or every audience's members, that reads the daily models as the last daily run left them) and
     what only they feed. A pure function of the graph (node -> children, node -> tags, node ->
     refresh): the Dagster jobs and the benchmark's dbt selection both use it."""
-    daily, current, slow = set(daily_tags), set(current_tags), set(daily_refresh)
+    daily, current = set(daily_tags), set(current_tags)
+    slow = {cadence.lower() for cadence in daily_refresh}
     refresh = refresh or {}
 
     def tagged(node: K, wanted: set[str]) -> bool:
         return bool(wanted & set(tags.get(node) or ()))
 
     def is_daily(node: K) -> bool:
-        return tagged(node, daily) or refresh.get(node) in slow
+        return tagged(node, daily) or (refresh.get(node) or "").lower() in slow
 
     seen: set[K] = set()
     stack = [node for node in set(tags) | set(refresh) if is_daily(node)]
