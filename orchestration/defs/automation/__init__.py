@@ -163,13 +163,14 @@ def daily_keys(
     graph, daily_tags: Iterable[str], current_tags: Iterable[str] = (), daily_refresh: Iterable[str] = ()
 ) -> set[AssetKey]:
     """The asset keys :func:`left_to_daily` leaves out of the frequent run."""
-    keys = list(graph.get_all_asset_keys())
+    nodes = {k: graph.get(k) for k in graph.get_all_asset_keys()}
+    tags = {k: node.tags or {} for k, node in nodes.items()}
     return left_to_daily(
-        {k: graph.get(k).child_keys for k in keys},
-        {k: graph.get(k).tags or {} for k in keys},
+        {k: node.child_keys for k, node in nodes.items()},
+        tags,
         daily_tags,
         current_tags,
-        {k: (graph.get(k).tags or {}).get(REFRESH_TAG) for k in keys},
+        {k: node_tags.get(REFRESH_TAG) for k, node_tags in tags.items()},
         daily_refresh,
     )
 

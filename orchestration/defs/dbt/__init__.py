@@ -82,8 +82,8 @@ def prune_run_targets(target_dir: Path, keep: int) -> list[Path]:
     """Delete all but the ``keep`` newest dbt target folders of Dagster runs in ``target_dir``.
 
     dagster-dbt gives every dbt command of a run its own folder (``<op>-<run id>-<id>``: compiled
-    SQL, the debug log, the manifest; about 30 MB at 10M events) and never removes it: a frequent
-    schedule would fill the disk (every 15 minutes, up to 3 GB a day). Returns the folders removed.
+    SQL, the log, the manifest; about 12 MB at 10M events) and never removes it: a frequent
+    schedule would fill the disk (every 15 minutes, over 1 GB a day). Returns the folders removed.
     """
     runs = sorted(
         (path for path in target_dir.glob(f"{DBT_OP}-*") if path.is_dir()),
