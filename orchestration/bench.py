@@ -320,6 +320,7 @@ def render_critical_path(label: str, path: CriticalPath, n: int = 8) -> list[str
 INCREMENT_ROWS = (
     ("load", "load", "load_inc"),
     ("frequent", "build", "build_frequent"),
+    ("idle", "build", "build_idle"),
     ("whole", "build", "build_inc"),
 )
 
@@ -332,7 +333,8 @@ def render_increment(
     frequent_path: CriticalPath | None = None,
 ) -> str:
     """Full against incremental seconds for the load and the builds, and their ratio: ``frequent``
-    is the frequent run's selection, ``whole`` every model built incrementally."""
+    is the frequent run's selection, ``idle`` the same selection again with nothing new (what a
+    frequent run costs whatever it brings), ``whole`` every model built incrementally."""
     lines = [
         f"incremental run: {fraction:.2%} more events after {run.events:,}",
         f"{'stage':<12}{'full s':>10}{'rows':>12}{'incr. s':>10}{'rows':>12}{'ratio':>8}",
@@ -351,6 +353,12 @@ def render_increment(
                 f"{label + ' CPU':<12}{full.cpu_seconds:>10.1f}{'':>12}{inc.cpu_seconds:>10.1f}{'':>12}"
                 f"{cpu_ratio:>8.1%}"
             )
+    frequent, idle = run.stage("build_frequent"), run.stage("build_idle")
+    if frequent is not None and idle is not None:
+        lines.append(
+            f"idle: the frequent run again with nothing new; {idle.seconds:.1f} of the frequent run's "
+            f"{frequent.seconds:.1f} s do not depend on the new rows"
+        )
     if slowest_frequent:
         lines.append("slowest models of the frequent run (seconds):")
         lines += [f"  {name:<48}{seconds:>8.1f}" for name, seconds in slowest_frequent]
@@ -473,18 +481,25 @@ def run_size(
         warehouse = work / "warehouse.duckdb"
         before_build = work / "warehouse-before-build.duckdb"
         shutil.copyfile(warehouse, before_build)
-        os.environ["DBT_INDIRECT_SELECTION"] = "cautious"  # as the frequent job (a subset) runs tests
-        try:
-            with Timed() as t, with_test_scope(frequent_test_scope()):
-                _check_build(build(select=selection))
-                _release_duckdb()
-        finally:
-            del os.environ["DBT_INDIRECT_SELECTION"]
-        done(t.stage("build_frequent", inc_summary.total_rows))
+
+        def frequent_build(stage: str, rows: int) -> None:
+            os.environ["DBT_INDIRECT_SELECTION"] = "cautious"  # as the frequent job (a subset) runs tests
+            try:
+                with Timed() as t, with_test_scope(frequent_test_scope()):
+                    _check_build(build(select=selection))
+                    _release_duckdb()
+            finally:
+                del os.environ["DBT_INDIRECT_SELECTION"]
+            done(t.stage(stage, rows))
+
+        frequent_build("build_frequent", inc_summary.total_rows)
         slowest_frequent = slowest_models(run_results) if run_results else []
         frequent_path = (
             critical_path(run_results, run_results.parent / "manifest.json") if run_results else None
         )
+        # The same selection once more, nothing new loaded: the part of a frequent run that does
+        # not depend on what it brings (dbt's own work per model and test, reading what is there).
+        frequent_build("build_idle", 0)
         os.replace(before_build, warehouse)
         with Timed() as t:
             _check_build(build())  # incremental: only what the new files brought

@@ -122,6 +122,7 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
             Stage("build", 1000, 40.0, 1),
             Stage("load_inc", 10, 1.0, 1),
             Stage("build_frequent", 10, 2.0, 1),
+            Stage("build_idle", 0, 1.2, 1),
             Stage("build_inc", 10, 4.0, 1),
         ],
     )
@@ -131,7 +132,10 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
     load_line = next(line for line in lines if line.startswith("load"))
     frequent_line = next(line for line in lines if line.startswith("frequent"))
     whole_line = next(line for line in lines if line.startswith("whole"))
+    idle_line = next(line for line in lines if line.startswith("idle "))
     assert load_line.endswith("10.0%") and frequent_line.endswith("5.0%") and whole_line.endswith("10.0%")
+    assert idle_line.endswith("3.0%")  # the frequent run again, nothing new: 1.2 s against 40 s
+    assert "1.2 of the frequent run's 2.0 s do not depend on the new rows" in text
     assert "fct_interactions" in text and "fct_lead_scores" in text
     assert "1.00% more events after 1,000" in text
     assert lines.index("slowest models of the frequent run (seconds):") < lines.index(
@@ -142,13 +146,13 @@ def test_the_incremental_report_gives_the_ratio_of_each_stage():
     )
     assert "CPU" not in text  # no CPU seconds measured: no CPU line
 
-    run.stages[1].cpu_seconds, run.stages[3].cpu_seconds, run.stages[4].cpu_seconds = 80.0, 10.0, 20.0
+    run.stages[1].cpu_seconds, run.stages[3].cpu_seconds, run.stages[5].cpu_seconds = 80.0, 10.0, 20.0
     cpu_lines = [line for line in render_increment(run, 0.01, []).splitlines() if "CPU" in line]
     assert cpu_lines[0].startswith("frequent CPU") and cpu_lines[0].endswith("12.5%")
     assert cpu_lines[1].startswith("whole CPU") and cpu_lines[1].endswith("25.0%")
 
-    del run.stages[3]  # an older result file without the frequent run
-    assert "frequent" not in render_increment(run, 0.01, [])
+    del run.stages[3:5]  # an older result file without the frequent run nor the idle one
+    assert "frequent" not in render_increment(run, 0.01, []) and "idle" not in render_increment(run, 0.01, [])
 
 
 def test_cpu_seconds_of_a_stage_count_finished_child_processes():
