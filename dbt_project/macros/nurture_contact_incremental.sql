@@ -205,9 +205,17 @@ create table if not exists {{ nurture_contact_runs() }} (
 {%- endmacro %}
 
 
-{#- The condition on a contact column that keeps the contacts this run recomputes (`true`: all). -#}
-{% macro nurture_in_contact_scope(column) -%}
+{#-
+    The condition on a contact column that keeps the contacts this run recomputes (`true`: all).
+    `key`: the table's `contact_key` column (`nurture_contact_key` of the contact), on the event-sized
+    tables that have one; where the engine gains from it (`nurture_filters_by_contact_key`), the rows
+    are filtered on the key too, and the scan skips the other contacts' rows.
+-#}
+{% macro nurture_in_contact_scope(column, key=none) -%}
     {%- if nurture_contact_scope().mode == 'contacts' -%}
+        {%- if key and nurture_filters_by_contact_key() -%}
+        {{ key }} in (select scope.contact_key from {{ nurture_contact_scope_table() }} as scope) and
+        {% endif -%}
         {{ column }} in (select scope.contact_id from {{ nurture_contact_scope_table() }} as scope)
     {%- else -%}
         true
@@ -234,17 +242,21 @@ delete from {{ this }}
     {%- elif scope.mode == 'contacts' -%}
 drop table if exists {{ nurture_contact_scope_table() }};
 create temporary table {{ nurture_contact_scope_table() }} as
-select distinct changes.contact_id
-from {{ nurture_contact_log() }} as changes
-where
-    changes.source_model in ({{ scope.sources or "''" }})
-    and changes.changed_at > {{ scope.since }}
-    and changes.contact_id is not null
+select scope.contact_id, {{ nurture_contact_key('scope.contact_id') }} as contact_key
+from (
+    select changes.contact_id
+    from {{ nurture_contact_log() }} as changes
+    where
+        changes.source_model in ({{ scope.sources or "''" }})
+        and changes.changed_at > {{ scope.since }}
+        and changes.contact_id is not null
 {%- if extra %}
-union
-select extra.contact_id from ({{ extra }}) as extra
-where extra.contact_id is not null
-{%- endif %};
+    union
+    select extra.contact_id from ({{ extra }}) as extra
+    where extra.contact_id is not null
+{%- endif %}
+) as scope
+group by scope.contact_id;
 delete from {{ this }}
 where {{ config.get('contact_column') }} in (
     select scope.contact_id from {{ nurture_contact_scope_table() }} as scope

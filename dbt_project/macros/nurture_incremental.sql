@@ -225,7 +225,11 @@ left join current_contacts
         and interactions.record_id = current_contacts.record_id
 where current_contacts.contact_id is distinct from interactions.contact_id;
 update {{ this }} as interactions
-set contact_id = cast(reattributed.contact_id as {{ dbt.type_string() }})
+set
+    contact_id = cast(reattributed.contact_id as {{ dbt.type_string() }})
+    {%- if 'contact_key' in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %},
+    contact_key = {{ nurture_contact_key('reattributed.contact_id') }}
+    {%- endif %}
 from nurture_reattributed as reattributed
 where
     interactions.interaction_id = reattributed.interaction_id

@@ -17,7 +17,9 @@
 -- depends_on: {{ ref('fct_interactions') }}
 {{ config(**nurture_contact_model_config(['fct_interactions'])) }}
 {#- rendered on every parse, so that dbt sees the models it reads -#}
-{%- set scoped_candidates = contacts_attribute_candidate_ctes(nurture_in_contact_scope('contact_id')) -%}
+{%- set scoped_candidates = contacts_attribute_candidate_ctes(
+    nurture_in_contact_scope('contact_id', key='contact_key')
+) -%}
 {%- set some_contacts = nurture_contact_scope().mode == 'contacts' %}
 
 with

@@ -3,7 +3,8 @@
     carries at least one unblocked identifier. A record whose only identifiers are blocked (e.g. a
     form filled with test@example.com and nothing else) has no row: it cannot be told whose it is.
     All unblocked identifiers of a record are linked by it, so they share one contact_id.
-    `loaded_at`: the newest load time of the record's observations.
+    `loaded_at`: the newest load time of the record's observations. `contact_key`: see
+    `macros/nurture_contact_key.sql`.
 
     Incremental (see `macros/identity/identity_record_contacts_scope.sql`): a run writes again the
     records observed since its last run (new records, new versions of entity records) and the
@@ -17,7 +18,10 @@
     on_schema_change='append_new_columns',
     meta={'test_scope': 'written_records'},
     pre_hook="{{ identity_record_contacts_scope_begin(ref('int_identity__identifiers'), ref('int_identity__observations')) }}",
-    post_hook="{{ identity_record_contacts_scope_end(ref('int_identity__identifiers')) }}"
+    post_hook=[
+        "{{ identity_record_contacts_scope_end(ref('int_identity__identifiers')) }}",
+        "{{ nurture_fill_contact_keys() }}",
+    ]
 ) }}
 -- depends_on: {{ ref('int_identity__identifiers') }}
 
@@ -41,6 +45,7 @@ final as (
         observations.record_source,
         observations.record_id,
         resolution.contact_id,
+        {{ nurture_contact_key('resolution.contact_id') }} as contact_key,
         max(observations.loaded_at) as loaded_at
     from observations
     inner join resolution

@@ -14,14 +14,14 @@ with
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -13,7 +13,7 @@ with
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -14,14 +14,14 @@ with
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -20,7 +20,7 @@ matches as (
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id') }}
+    where occurred_at < {{ nurture_as_of_end() }} and {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 
@@ -29,6 +29,7 @@ final as (
     select
         interactions.interaction_id,
         interactions.contact_id,
+        interactions.contact_key,
         matches.signal,
         interactions.occurred_at,
         cast(interactions.occurred_at as date) as signal_on,

@@ -43,7 +43,7 @@ companies as (
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -13,7 +13,7 @@ with
 interactions as (
 
     select * from {{ ref('int_scoring__interactions') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -38,6 +38,7 @@ interactions_as_of as (
     select
         interaction_id,
         contact_id,
+        contact_key,
         occurred_at,
         channel,
         interaction_type,
@@ -89,6 +90,7 @@ final as (
     select
         interactions_as_of.interaction_id,
         interactions_as_of.contact_id,
+        interactions_as_of.contact_key,
         interactions_as_of.occurred_at,
         -- Undated records (exports without dates) count as of the as-of day.
         coalesce(cast(interactions_as_of.occurred_at as date), {{ nurture_as_of() }}) as occurred_on,

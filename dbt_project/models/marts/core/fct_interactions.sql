@@ -28,6 +28,7 @@
         "{{ nurture_log_interactions_after() }}",
         "{{ nurture_remember_attribution(ref('int_identity__identifiers')) }}",
         "{{ nurture_forget_unblocked_records() }}",
+        "{{ nurture_fill_contact_keys() }}",
     ]
 ) }}
 -- depends_on: {{ ref('int_identity__identifiers') }}
@@ -66,6 +67,7 @@ final as (
     select
         cast(touchpoints.interaction_key as {{ dbt.type_string() }}) as interaction_id,
         cast(record_contacts.contact_id as {{ dbt.type_string() }}) as contact_id,
+        {{ nurture_contact_key('record_contacts.contact_id') }} as contact_key,
         cast(touchpoints.occurred_at as timestamp) as occurred_at,
         cast(touchpoints.channel as {{ dbt.type_string() }}) as channel,
         cast(touchpoints.interaction_type as {{ dbt.type_string() }}) as interaction_type,

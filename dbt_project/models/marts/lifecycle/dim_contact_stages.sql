@@ -77,7 +77,7 @@ history as (
 signals as (
 
     select * from {{ ref('int_lifecycle__signals') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

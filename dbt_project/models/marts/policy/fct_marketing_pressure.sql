@@ -14,7 +14,7 @@ with
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 

@@ -29,7 +29,7 @@ identity_contacts as (
 record_contacts as (
 
     select * from {{ ref('int_identity__record_contacts') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 
@@ -62,7 +62,7 @@ orders as (
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
-    where {{ nurture_in_contact_scope('contact_id') }}
+    where {{ nurture_in_contact_scope('contact_id', key='contact_key') }}
 
 ),
 
