@@ -3,12 +3,12 @@
 
     A whole number for a contact id: the first 15 hex digits (60 bits) of its md5, the same on every
     engine. The event-sized tables a per-contact model reads by contact (`fct_interactions`,
-    `int_lifecycle__signals`) keep it as `contact_key`, next to `contact_id`. On DuckDB, a scan
-    filtered on a whole-number column by a join skips the rows the join cannot match (a bloom filter
-    pushed into the scan); on a text column it reads every row. A frequent run that recomputes 1% of
-    the contacts then reads their rows, not all the events (`nurture_in_contact_scope`). The key
-    only narrows the scan: the rows are still matched on `contact_id`, so two contacts with the
-    same key cost a few more rows read, never a wrong row.
+    `int_lifecycle__signals`, `int_identity__record_contacts`) keep it as `contact_key`, next to
+    `contact_id`. On DuckDB, a scan filtered on a whole-number column by a join skips the rows the
+    join cannot match (a bloom filter pushed into the scan); on a text column it reads every row. A
+    frequent run that recomputes 1% of the contacts then reads their rows, not all the events
+    (`nurture_in_contact_scope`). The key only narrows the scan: the rows are still matched on
+    `contact_id`, so two contacts with the same key cost a few more rows read, never a wrong row.
 -#}
 {% macro nurture_contact_key(contact_id) -%}
     {{ return(adapter.dispatch('nurture_contact_key', 'nurture')(contact_id)) }}
